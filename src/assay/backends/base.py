@@ -1,0 +1,93 @@
+"""The Backend protocol, and the registry that turns ``provider/model`` into a backend."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import BackendUnavailable, ConfigError
+from .types import Completion, InferenceRequest
+
+__all__ = ["Backend", "ModelSpec", "register_backend", "create_backend", "providers"]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A model that answers chat requests.
+
+    ``name`` is the ``provider/model`` string; ``identity()`` returns what makes two
+    backends interchangeable for the response cache (model file digest, endpoint model
+    name, ...). ``max_concurrency`` bounds parallel requests; ``cacheable`` is False for
+    backends whose answers cost nothing (mock, byoi).
+    """
+
+    name: str
+    max_concurrency: int
+    cacheable: bool
+
+    def identity(self) -> dict[str, Any]: ...
+
+    async def generate(self, request: InferenceRequest) -> Completion: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed ``provider/model`` name plus its ``-M key=value`` arguments."""
+
+    provider: str
+    model: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.provider}/{self.model}" if self.model else self.provider
+
+    @classmethod
+    def parse(cls, text: str, args: dict[str, Any] | None = None) -> "ModelSpec":
+        text = (text or "").strip()
+        if not text:
+            raise ConfigError("model name is empty; expected provider/model, e.g. local/smollm2",
+                              field="model")
+        provider, _, model = text.partition("/")
+        return cls(provider=provider, model=model, args=dict(args or {}))
+
+
+Factory = Callable[[ModelSpec], Backend]
+_REGISTRY: dict[str, Factory] = {}
+
+
+def register_backend(provider: str) -> Callable[[Factory], Factory]:
+    """Register a factory ``f(spec) -> Backend`` under ``provider``."""
+
+    def deco(factory: Factory) -> Factory:
+        _REGISTRY[provider] = factory
+        return factory
+
+    return deco
+
+
+def _load_builtins() -> None:
+    # Importing the modules registers them; heavy dependencies load inside the factories.
+    from . import byoi, local, mock, openai  # noqa: F401
+
+
+def providers() -> list[str]:
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def create_backend(spec: ModelSpec) -> Backend:
+    """Resolve a spec to a backend, with a did-you-mean for unknown providers."""
+    _load_builtins()
+    factory = _REGISTRY.get(spec.provider)
+    if factory is None:
+        close = difflib.get_close_matches(spec.provider, list(_REGISTRY), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise BackendUnavailable(
+            f"unknown model provider '{spec.provider}' in '{spec.name}'{hint} "
+            f"(known: {', '.join(sorted(_REGISTRY))})", field="model")
+    return factory(spec)

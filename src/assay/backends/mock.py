@@ -1,0 +1,150 @@
+"""A scripted, deterministic backend for tests, docs and benchmarks.
+
+``mock/<mode>`` with modes:
+
+* ``echo``      returns the last user message;
+* ``oracle``    returns the example's reference answer (``request.extra['gold']``);
+* ``constant``  returns ``-M text=...`` (default ``"ok"``);
+* ``script``    returns answers from ``-M file=answers.jsonl`` (``{"id"|"index", "text"}`` rows)
+                or from ``-M responses=[...]`` cycled in order of example index.
+
+Arguments for every mode: ``latency`` (seconds of async sleep per request),
+``fail_every`` (every n-th example index fails with a ``model`` error; deterministic),
+``fail_kind`` (the error kind to raise), ``concurrency``. When ``top_logprobs`` > 0 the
+answer is split into whitespace tokens with deterministic pseudo log-probabilities, so
+logprob plumbing can be tested without a model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from ..errors import BackendUnavailable, ConfigError, GenerationError
+from .base import ModelSpec, register_backend
+from .types import Completion, InferenceRequest, TokenLogprob
+
+__all__ = ["MockBackend"]
+
+_MODES = ("echo", "oracle", "constant", "script")
+
+
+def _pseudo_logprob(key: str) -> float:
+    h = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big")
+    return -((h % 10_000) / 10_000.0) * 3.0 - 1e-4
+
+
+class MockBackend:
+    """Deterministic scripted model. Answers cost nothing, so nothing is cached."""
+
+    cacheable = False
+
+    def __init__(self, mode: str = "echo", *, text: str = "ok", responses: list[str] | None = None,
+                 script: dict[str, str] | None = None, latency: float = 0.0,
+                 fail_every: int = 0, fail_kind: str = "model", concurrency: int = 64) -> None:
+        if mode not in _MODES:
+            raise BackendUnavailable(f"unknown mock mode '{mode}' (known: {', '.join(_MODES)})",
+                                     field="model")
+        self.mode = mode
+        self.name = f"mock/{mode}"
+        self.text = text
+        self.responses = list(responses or [])
+        self.script = dict(script or {})
+        self.latency = float(latency)
+        self.fail_every = int(fail_every)
+        self.fail_kind = fail_kind
+        self.max_concurrency = int(concurrency)
+
+    def identity(self) -> dict[str, Any]:
+        return {"provider": "mock", "mode": self.mode, "text": self.text}
+
+    def answer(self, request: InferenceRequest) -> str:
+        if self.mode == "echo":
+            users = [m.content for m in request.messages if m.role == "user"]
+            return users[-1] if users else ""
+        if self.mode == "oracle":
+            return str(request.extra.get("gold", ""))
+        if self.mode == "constant":
+            return self.text
+        index = request.extra.get("index", 0)
+        if request.example_id in self.script:
+            return self.script[request.example_id]
+        if str(index) in self.script:
+            return self.script[str(index)]
+        if self.responses:
+            return self.responses[index % len(self.responses)]
+        raise GenerationError("model", f"mock script has no answer for example {index}")
+
+    def complete(self, request: InferenceRequest) -> Completion:
+        index = request.extra.get("index", 0)
+        if self.fail_every and (index + 1) % self.fail_every == 0:
+            raise GenerationError(self.fail_kind, f"scripted failure on example {index}",
+                                  raw="<scripted failure>")
+        text = self.answer(request)
+        k = request.settings.top_logprobs
+        logprobs = None
+        if k > 0:
+            pieces = text.split(" ") if text else []
+            logprobs = []
+            for i, piece in enumerate(pieces):
+                tok = ("▁" if i else "") + piece
+                chosen = _pseudo_logprob(tok + str(i))
+                alts = [(tok, chosen)] + [(f"{tok}#{j}", chosen - 1.0 - j) for j in range(1, k)]
+                logprobs.append(TokenLogprob(tok, chosen, tuple(alts[:k])))
+            logprobs = tuple(logprobs)
+        n_in = sum(len(m.content.split()) for m in request.messages)
+        return Completion(text=text, logprobs=logprobs, input_tokens=n_in,
+                          output_tokens=len(text.split()), finish_reason="stop")
+
+    async def generate(self, request: InferenceRequest) -> Completion:
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        return self.complete(request)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _load_script(path: str) -> dict[str, str]:
+    p = Path(path)
+    if not p.is_file():
+        raise BackendUnavailable(f"mock script file not found: {p}", field="file")
+    out: dict[str, str] = {}
+    with p.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                key = str(row.get("id", row.get("index")))
+                out[key] = str(row["text"])
+            except (json.JSONDecodeError, KeyError, AttributeError) as exc:
+                raise ConfigError(f"bad mock script row ({exc})", file=p, line=n) from None
+    return out
+
+
+@register_backend("mock")
+def _factory(spec: ModelSpec) -> MockBackend:
+    a = dict(spec.args)
+    responses = a.pop("responses", None)
+    if isinstance(responses, str):
+        try:
+            responses = json.loads(responses)
+        except json.JSONDecodeError:
+            responses = [responses]
+    script = _load_script(a.pop("file")) if "file" in a else None
+    latency = float(a.pop("latency", 0.0))
+    if not math.isfinite(latency) or latency < 0:
+        raise ConfigError("mock latency must be >= 0", field="latency")
+    known = {"text", "fail_every", "fail_kind", "concurrency"}
+    unknown = set(a) - known
+    if unknown:
+        raise ConfigError(f"unknown mock argument(s): {', '.join(sorted(unknown))}", field="model_args")
+    return MockBackend(spec.model or "echo", text=str(a.get("text", "ok")), responses=responses,
+                       script=script, latency=latency, fail_every=int(a.get("fail_every", 0)),
+                       fail_kind=str(a.get("fail_kind", "model")),
+                       concurrency=int(a.get("concurrency", 64)))

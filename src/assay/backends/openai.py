@@ -1,0 +1,455 @@
+"""``openai/<model>``: any OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+Talks HTTP through ``httpx.AsyncClient`` (no SDK). ``-M`` arguments:
+
+* ``base_url``     endpoint root, default ``https://api.openai.com/v1``
+                   (e.g. ``http://127.0.0.1:8000/v1`` for ``python -m llama_cpp.server``);
+* ``api_key_env``  name of the environment variable holding the key (default
+                   ``OPENAI_API_KEY``). The key's value never appears in errors, reprs,
+                   logs or ``identity()``; a key given directly (``api_key=``) is refused;
+* ``timeout``      seconds per request (default 120);
+* ``concurrency``  parallel requests (default 8);
+* ``max_retries``  retries after the first attempt (default 4, i.e. 5 attempts);
+* ``retry_base_delay``, ``retry_max_delay``, ``retry_seed``  backoff tuning;
+* ``extra_body``   JSON object merged into every request body (last, so it wins).
+
+Failures become :class:`~assay.errors.GenerationError` with kind ``rate_limit``,
+``server``, ``timeout``, ``connection``, ``bad_request`` or ``bad_response``; the
+server's body is kept (truncated to 2000 characters) in ``raw``. Retryable kinds are
+retried here with exponential backoff (see :mod:`assay.backends.retry`); the error that
+finally escapes has already been retried.
+
+When ``top_logprobs`` > 0 the request carries ``logprobs: true, top_logprobs: k``; an
+endpoint that answers without logprobs is a ``bad_response`` error, never silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
+from .base import ModelSpec, register_backend
+from .retry import RetryPolicy, classify_status, parse_retry_after, retry_async
+from .types import Completion, InferenceRequest, TokenLogprob
+
+__all__ = ["OpenAIBackend", "DEFAULT_BASE_URL"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+RAW_LIMIT = 2000
+_REDACTED = "<redacted>"
+
+
+def _strip_userinfo(url: str) -> str:
+    """Drop ``user:password@`` and the query string from a URL (they may hold secrets)."""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class _Secret:
+    """Holds the API key; its repr and str never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value or None
+
+    def get(self) -> str | None:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return self._value is not None
+
+    def __repr__(self) -> str:
+        return "_Secret(<set>)" if self._value else "_Secret(<unset>)"
+
+    __str__ = __repr__
+
+
+class OpenAIBackend:
+    """A model behind an OpenAI-compatible chat-completions endpoint."""
+
+    cacheable = True
+
+    def __init__(self, model: str, *, base_url: str = DEFAULT_BASE_URL,
+                 api_key_env: str = "OPENAI_API_KEY", timeout: float = 120.0,
+                 concurrency: int = 8, max_retries: int = 4,
+                 retry_base_delay: float = 0.5, retry_max_delay: float = 30.0,
+                 retry_seed: int | None = None, extra_body: dict | None = None,
+                 preflight_timeout: float = 5.0) -> None:
+        if not model:
+            raise ConfigError("openai backend needs a model name: openai/<model>", field="model")
+        self.model = model
+        self.name = f"openai/{model}"
+        self.base_url = base_url.rstrip("/")
+        self.display_url = _strip_userinfo(self.base_url)
+        self.api_key_env = api_key_env
+        self._key = _Secret(os.environ.get(api_key_env) if api_key_env else None)
+        self.timeout = float(timeout)
+        self.preflight_timeout = float(preflight_timeout)
+        self.max_concurrency = int(concurrency)
+        self.extra_body = dict(extra_body or {})
+        self.policy = RetryPolicy(max_attempts=int(max_retries) + 1,
+                                  base_delay=float(retry_base_delay),
+                                  max_delay=float(retry_max_delay), seed=retry_seed)
+        self.stats = {"requests": 0, "attempts": 0, "retries": 0}
+        self._client: Any = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._sem: asyncio.Semaphore | None = None
+        self._sem_loop: asyncio.AbstractEventLoop | None = None
+        self._rng = None
+        if self.base_url.rstrip("/") == DEFAULT_BASE_URL and not self._key:
+            raise BackendUnavailable(
+                f"{self.name}: environment variable {api_key_env} is not set "
+                f"(the API key for {self.display_url}); set it or pass -M api_key_env=NAME",
+                field="model")
+
+    # -- identity and repr never carry the key --------------------------------------------
+    def identity(self) -> dict[str, Any]:
+        return {"provider": "openai", "model": self.model, "base_url": self.display_url,
+                "extra_body": self.extra_body}
+
+    def __repr__(self) -> str:
+        return (f"OpenAIBackend(model={self.model!r}, base_url={self.display_url!r}, "
+                f"api_key_env={self.api_key_env!r})")
+
+    def _redact(self, text: str) -> str:
+        key = self._key.get()
+        if key and text:
+            text = text.replace(key, _REDACTED)
+        return text
+
+    def _headers(self) -> dict[str, str]:
+        h = {"Content-Type": "application/json", "Accept": "application/json"}
+        key = self._key.get()
+        if key:
+            h["Authorization"] = f"Bearer {key}"
+        return h
+
+    # -- client / semaphore, bound to the running loop ------------------------------------
+    def _httpx(self):
+        try:
+            import httpx
+        except ImportError:  # pragma: no cover - httpx is a core dependency
+            raise MissingDependency("httpx", "all", "the openai backend") from None
+        return httpx
+
+    def _get_client(self):
+        httpx = self._httpx()
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop or self._client.is_closed:
+            # A client is tied to the loop that opened its connections; a new loop (say a
+            # second asyncio.run) gets a fresh client. The old one's sockets die with its loop.
+            limits = httpx.Limits(max_connections=max(1, self.max_concurrency),
+                                  max_keepalive_connections=max(1, self.max_concurrency))
+            timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
+            self._client = httpx.AsyncClient(timeout=timeout, limits=limits,
+                                             follow_redirects=False, trust_env=False)
+            self._client_loop = loop
+        return self._client
+
+    def _get_sem(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._sem is None or self._sem_loop is not loop:
+            self._sem = asyncio.Semaphore(max(1, self.max_concurrency))
+            self._sem_loop = loop
+        return self._sem
+
+    # -- request body ----------------------------------------------------------------------
+    def build_body(self, request: InferenceRequest) -> dict[str, Any]:
+        s = request.settings
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [m.to_dict() for m in request.messages],
+            "max_tokens": s.max_new_tokens,
+            "temperature": s.temperature,
+            "top_p": s.top_p,
+            "seed": s.seed,
+            "stream": False,
+        }
+        if s.top_k != -1:
+            body["top_k"] = s.top_k
+        if s.stop:
+            body["stop"] = list(s.stop)
+        if s.top_logprobs > 0:
+            body["logprobs"] = True
+            body["top_logprobs"] = s.top_logprobs
+        body.update(self.extra_body)
+        return body
+
+    # -- one attempt ---------------------------------------------------------------------
+    def _raw(self, text: str) -> str:
+        return self._redact(text)[:RAW_LIMIT]
+
+    async def _attempt(self, body: dict[str, Any], k: int) -> Completion:
+        httpx = self._httpx()
+        client = self._get_client()
+        url = f"{self.base_url}/chat/completions"
+        try:
+            req = client.build_request("POST", url, json=body, headers=self._headers())
+            resp = await client.send(req, stream=True)
+        except httpx.TimeoutException as exc:
+            raise GenerationError("timeout", f"{self.name}: request to {self.display_url} timed "
+                                  f"out after {self.timeout:g}s ({type(exc).__name__})",
+                                  retryable=True) from None
+        except (httpx.TransportError, OSError) as exc:
+            raise GenerationError("connection", f"{self.name}: cannot reach {self.display_url} "
+                                  f"({type(exc).__name__}: {self._redact(str(exc))})",
+                                  retryable=True) from None
+        try:
+            try:
+                data = await resp.aread()
+            except httpx.TimeoutException:
+                raise GenerationError("timeout", f"{self.name}: response body from "
+                                      f"{self.display_url} timed out after {self.timeout:g}s",
+                                      retryable=True, status=resp.status_code) from None
+            except (httpx.TransportError, OSError) as exc:
+                raise GenerationError("bad_response", f"{self.name}: truncated response body "
+                                      f"from {self.display_url} (HTTP {resp.status_code}, "
+                                      f"{type(exc).__name__})", retryable=True,
+                                      status=resp.status_code) from None
+        finally:
+            await resp.aclose()
+        text = data.decode("utf-8", errors="replace")
+        status = resp.status_code
+        if status >= 400:
+            kind, retryable = classify_status(status)
+            retry_after = (parse_retry_after(resp.headers.get("retry-after"))
+                           if status in (429, 503) else None)
+            detail = _error_detail(text)
+            msg = f"{self.name}: HTTP {status} from {self.display_url}"
+            if status in (401, 403):
+                msg += f" (authentication failed; check ${self.api_key_env})"
+            if detail:
+                msg += f": {self._redact(detail)[:300]}"
+            raise GenerationError(kind, msg, raw=self._raw(text), retryable=retryable,
+                                  retry_after=retry_after, status=status)
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GenerationError("bad_response", f"{self.name}: response is not valid JSON "
+                                  f"(truncated or corrupt body: {exc.msg} at char {exc.pos})",
+                                  raw=self._raw(text), retryable=True, status=status) from None
+        return self._parse(payload, k, text, status)
+
+    def _bad(self, message: str, text: str, status: int, retryable: bool = True):
+        return GenerationError("bad_response", f"{self.name}: {message}", raw=self._raw(text),
+                               retryable=retryable, status=status)
+
+    def _parse(self, payload: Any, k: int, text: str, status: int) -> Completion:
+        if not isinstance(payload, dict):
+            raise self._bad("response is not a JSON object", text, status)
+        if "error" in payload and not payload.get("choices"):
+            raise self._bad(f"endpoint returned an error: {_error_detail(text)}", text, status)
+        choices = payload.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise self._bad("response has no choices", text, status)
+        choice = choices[0]
+        message = choice.get("message")
+        if not isinstance(message, dict):
+            raise self._bad("response choice has no message", text, status)
+        content = message.get("content")
+        if content is None:
+            content = ""
+        if not isinstance(content, str):
+            raise self._bad("message content is not a string", text, status)
+        logprobs = None
+        if k > 0:
+            logprobs = _parse_logprobs(choice.get("logprobs"), k)
+            if logprobs is None:
+                raise self._bad(
+                    f"top_logprobs={k} was requested but the endpoint at {self.display_url} "
+                    "returned no logprobs (it does not support or ignores 'logprobs'); "
+                    "set top_logprobs: 0 for this model", text, status, retryable=False)
+            if not logprobs and content:
+                raise self._bad(f"top_logprobs={k} was requested but the endpoint returned an "
+                                "empty logprobs list for a non-empty answer", text, status,
+                                retryable=False)
+        usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+        return Completion(text=content, logprobs=logprobs,
+                          input_tokens=_int_or_none(usage.get("prompt_tokens")),
+                          output_tokens=_int_or_none(usage.get("completion_tokens")),
+                          finish_reason=choice.get("finish_reason"))
+
+    # -- Backend protocol -----------------------------------------------------------------
+    async def generate(self, request: InferenceRequest) -> Completion:
+        body = self.build_body(request)
+        k = request.settings.top_logprobs
+        if not 0 <= k <= 20:
+            raise GenerationError("bad_request", f"top_logprobs must be 0..20, got {k}")
+        self.stats["requests"] += 1
+        async with self._get_sem():
+            try:
+                result, attempts = await retry_async(lambda: self._attempt(body, k), self.policy,
+                                                     rng=self._get_rng())
+            except GenerationError as err:
+                self.stats["attempts"] += getattr(err, "attempts", 1)
+                self.stats["retries"] += getattr(err, "attempts", 1) - 1
+                raise
+        self.stats["attempts"] += attempts
+        self.stats["retries"] += attempts - 1
+        return result
+
+    def _get_rng(self):
+        import random
+        if self._rng is None:
+            self._rng = random.Random(self.policy.seed)
+        return self._rng
+
+    async def preflight(self) -> None:
+        """Fail fast (``BackendUnavailable``) when the endpoint cannot be reached."""
+        httpx = self._httpx()
+        url = f"{self.base_url}/models"
+        try:
+            async with httpx.AsyncClient(timeout=self.preflight_timeout, trust_env=False) as c:
+                resp = await c.get(url, headers=self._headers())
+        except httpx.TimeoutException:
+            raise BackendUnavailable(f"cannot reach {self.display_url}/models: no answer within "
+                                     f"{self.preflight_timeout:g}s ({self.name})",
+                                     field="model") from None
+        except (httpx.TransportError, OSError) as exc:
+            raise BackendUnavailable(f"cannot reach {self.display_url}/models ({self.name}): "
+                                     f"{type(exc).__name__}: {self._redact(str(exc))}",
+                                     field="model") from None
+        if resp.status_code in (401, 403):
+            raise BackendUnavailable(f"{self.display_url} rejected the API key (HTTP "
+                                     f"{resp.status_code}); check ${self.api_key_env}",
+                                     field="model")
+        # Any other answer means the server is there; some endpoints have no /models.
+
+    check = preflight
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and not client.is_closed:
+            try:
+                await client.aclose()
+            except RuntimeError:  # its loop is gone; the sockets went with it
+                pass
+
+
+# -- response helpers ---------------------------------------------------------------------
+def _int_or_none(v: Any) -> int | None:
+    try:
+        return None if v is None else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(v: Any) -> float:
+    if v is None:
+        return float("-inf")
+    return float(v)
+
+
+def _error_detail(text: str) -> str:
+    try:
+        payload = json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        return text.strip()[:300]
+    if isinstance(payload, dict):
+        err = payload.get("error", payload.get("detail", payload.get("message")))
+        if isinstance(err, dict):
+            err = err.get("message") or json.dumps(err)[:300]
+        if err is not None:
+            return str(err)[:300]
+    return text.strip()[:300]
+
+
+def _top(alts: list[tuple[str, float]], k: int) -> tuple[tuple[str, float], ...]:
+    alts = sorted(alts, key=lambda a: -a[1] if not math.isnan(a[1]) else math.inf)
+    return tuple(alts[:k])
+
+
+def _parse_logprobs(lp: Any, k: int) -> tuple[TokenLogprob, ...] | None:
+    """OpenAI chat logprobs (``content[*]``), or the legacy completion shape some servers send."""
+    if not isinstance(lp, dict):
+        return None
+    try:
+        content = lp.get("content")
+        if isinstance(content, list):
+            out = []
+            for item in content:
+                alts = [(str(a["token"]), _float(a.get("logprob")))
+                        for a in (item.get("top_logprobs") or [])]
+                out.append(TokenLogprob(str(item["token"]), _float(item.get("logprob")),
+                                        _top(alts, k)))
+            return tuple(out)
+        tokens = lp.get("tokens")
+        if isinstance(tokens, list):  # legacy: tokens / token_logprobs / top_logprobs[dict]
+            lps = lp.get("token_logprobs") or []
+            tops = lp.get("top_logprobs") or []
+            out = []
+            for i, tok in enumerate(tokens):
+                top = tops[i] if i < len(tops) and isinstance(tops[i], dict) else {}
+                out.append(TokenLogprob(str(tok), _float(lps[i] if i < len(lps) else None),
+                                        _top([(str(t), _float(v)) for t, v in top.items()], k)))
+            return tuple(out)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return None
+
+
+# -- factory ------------------------------------------------------------------------------
+_KNOWN = {"base_url", "api_key_env", "timeout", "concurrency", "max_retries", "extra_body",
+          "retry_base_delay", "retry_max_delay", "retry_seed", "preflight_timeout"}
+
+
+def _num(args: dict, key: str, conv, default, *, minimum: float | None = None):
+    if key not in args or args[key] is None or args[key] == "":
+        return default
+    try:
+        v = conv(args[key])
+    except (TypeError, ValueError):
+        raise ConfigError(f"openai argument {key} must be a number, got {args[key]!r}",
+                          field=key) from None
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ConfigError(f"openai argument {key} must be finite", field=key)
+    if minimum is not None and v < minimum:
+        raise ConfigError(f"openai argument {key} must be >= {minimum:g}", field=key)
+    return v
+
+
+@register_backend("openai")
+def _factory(spec: ModelSpec) -> OpenAIBackend:
+    a = dict(spec.args)
+    if "api_key" in a:
+        raise ConfigError("do not pass the API key itself; put it in an environment variable "
+                          "and pass -M api_key_env=NAME", field="api_key")
+    unknown = set(a) - _KNOWN
+    if unknown:
+        raise ConfigError(f"unknown openai argument(s): {', '.join(sorted(unknown))} "
+                          f"(known: {', '.join(sorted(_KNOWN))})", field="model_args")
+    extra = a.get("extra_body")
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra) if extra.strip() else None
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"extra_body is not valid JSON ({exc.msg})",
+                              field="extra_body") from None
+    if extra is not None and not isinstance(extra, dict):
+        raise ConfigError("extra_body must be a JSON object", field="extra_body")
+    base_url = str(a.get("base_url") or DEFAULT_BASE_URL)
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"base_url must start with http:// or https://, got {base_url!r}",
+                          field="base_url")
+    seed = a.get("retry_seed")
+    return OpenAIBackend(
+        spec.model, base_url=base_url,
+        api_key_env=str(a.get("api_key_env", "OPENAI_API_KEY")),
+        timeout=_num(a, "timeout", float, 120.0, minimum=0.001),
+        concurrency=_num(a, "concurrency", int, 8, minimum=1),
+        max_retries=_num(a, "max_retries", int, 4, minimum=0),
+        retry_base_delay=_num(a, "retry_base_delay", float, 0.5, minimum=0),
+        retry_max_delay=_num(a, "retry_max_delay", float, 30.0, minimum=0),
+        retry_seed=None if seed in (None, "") else _num(a, "retry_seed", int, None),
+        extra_body=extra,
+        preflight_timeout=_num(a, "preflight_timeout", float, 5.0, minimum=0.001),
+    )

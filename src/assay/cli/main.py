@@ -1,0 +1,148 @@
+"""``assay`` command line: argv → recipe overrides → public API call. Thin on purpose."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "build_parser"]
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", help="dataset JSONL (overrides assay.data)")
+    p.add_argument("-m", "--model", help="provider/model, e.g. local/smollm2, openai/gpt-4o-mini")
+    p.add_argument("-M", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
+                   help="model argument, repeatable (base_url=..., api_key_env=..., n_ctx=...)")
+    p.add_argument("--output-dir", help="folder for run directories (default: runs)")
+    p.add_argument("--name", help="run name (overrides run.name)")
+    p.add_argument("--group-by", help="metadata fields, comma separated (a*b crosses two fields)")
+    p.add_argument("--metrics", help="gen_qa metrics to compute, comma separated (default: all)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--concurrency", type=int)
+    p.add_argument("--limit", type=int, help="only the first N rows")
+    p.add_argument("--max-new-tokens", type=int)
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--top-p", type=float)
+    p.add_argument("--top-k", type=int)
+    p.add_argument("--top-logprobs", type=int)
+    p.add_argument("--max-failure-share", type=float)
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    p.add_argument("--cache", help="response cache file (SQLite)")
+    p.add_argument("--no-processor", action="store_true", help="ignore the recipe's processor block")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="override any recipe key, e.g. --set inference.top_k=50")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assay", description="Evaluate language models locally.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run a recipe")
+    run.add_argument("recipe", help="Nova-compatible recipe YAML")
+    _add_run_options(run)
+    run.add_argument("--debug", action="store_true", help="show tracebacks")
+    demo = sub.add_parser("demo", help="offline demo on the embedded model")
+    demo.add_argument("--output-dir", default="runs")
+    demo.add_argument("--limit", type=int)
+    demo.add_argument("-m", "--model", default=None)
+    demo.add_argument("-M", dest="model_args", action="append", default=[])
+    demo.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
+    demo.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from ..config.loader import parse_assignment
+
+    o: dict[str, Any] = {}
+    for text in args.sets:
+        k, v = parse_assignment(text, option="--set")
+        o[k] = v
+    simple = {
+        "data": "assay.data", "model": "assay.model", "output_dir": "assay.output_dir",
+        "name": "run.name", "group_by": "assay.group_by", "metrics": "assay.metrics",
+        "seed": "assay.seed", "concurrency": "assay.concurrency", "limit": "assay.limit",
+        "max_new_tokens": "inference.max_new_tokens", "temperature": "inference.temperature",
+        "top_p": "inference.top_p", "top_k": "inference.top_k",
+        "top_logprobs": "inference.top_logprobs",
+        "max_failure_share": "assay.max_failure_share", "cache": "assay.cache",
+    }
+    for attr, key in simple.items():
+        value = getattr(args, attr, None)
+        if value is not None:
+            o[key] = value
+    if getattr(args, "data", None):
+        o["assay.data"] = str(Path(args.data).resolve())
+    for text in args.model_args:
+        k, v = parse_assignment(text, option="-M")
+        o[f"assay.model_args.{k}"] = v
+    if getattr(args, "no_cache", False):
+        o["assay.cache"] = False
+    return o
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ..config.loader import apply_overrides, load_recipe, recipe_from_dict
+    from ..config.yaml_lines import load_yaml_with_lines
+    from ..runner.run import RunOptions, evaluate
+
+    recipe_path = Path(args.recipe)
+    overrides = _overrides(args)
+    if args.no_processor:
+        data, lines = load_yaml_with_lines(recipe_path)
+        data.pop("processor", None)
+        recipe = recipe_from_dict(apply_overrides(data, overrides), file=recipe_path, lines=lines)
+    else:
+        recipe = load_recipe(recipe_path, overrides)
+    options = RunOptions(resume=args.resume, overwrite=args.overwrite,
+                         progress="none" if args.quiet else args.progress,
+                         print_summary=not args.quiet, recipe_dir=recipe_path.parent)
+    evaluate(recipe, options)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from ..demo import run_demo
+
+    run_demo(output_dir=args.output_dir, limit=args.limit, model=args.model,
+             model_args=args.model_args, progress=args.progress)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get("ASSAY_DEBUG") == "1"
+    if not args.command:
+        parser.print_help()
+        return 2
+    from ..errors import AssayError, UserInputError
+
+    try:
+        handler = {"run": _cmd_run, "demo": _cmd_demo}[args.command]
+        return handler(args)
+    except UserInputError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except AssayError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: finished units are kept; rerun with --resume to continue",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The recipe: the Nova evaluation YAML, accepted unchanged, plus assay's own ``assay:`` section.
+
+Every key a user writes is validated by a strict pydantic model (``extra="forbid"``), so an
+unknown key is rejected with its name, its line and a did-you-mean. The Nova keys and their
+limits follow the Nova documentation (see ``docs/recipe.md``); assay's additions live in one
+place, the top-level ``assay:`` section (:class:`AssaySection`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
+    "StageToggle", "RlEnvSection", "AssaySection", "Recipe",
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunSection(StrictModel):
+    name: str = "assay-run"
+    model_type: str | None = None
+    model_name_or_path: str | None = None
+    replicas: int = Field(default=1, ge=1, le=1024)
+    data_s3_path: str | None = ""
+    output_s3_path: str | None = ""
+    mlflow_tracking_uri: str | None = ""
+    mlflow_experiment_name: str | None = ""
+    mlflow_run_name: str | None = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder(cls, v: str) -> str:
+        v = v.strip()
+        if not v or "/" in v or "\\" in v or v in (".", ".."):
+            raise ValueError("run.name must be a non-empty folder name without slashes")
+        return v
+
+
+class EvaluationSection(StrictModel):
+    task: str
+    strategy: str | None = None
+    metric: str | None = "all"
+    subtask: str | None = None
+
+
+class InferenceSection(StrictModel):
+    max_new_tokens: int = Field(default=2048, ge=1)
+    top_k: int = Field(default=-1, ge=-1)
+    top_p: float = Field(default=1.0, ge=0.0, le=1.0)
+    temperature: float = Field(default=0.0, ge=0.0)
+    top_logprobs: int = Field(default=0, ge=0, le=20)
+    reasoning_effort: Literal["low", "medium", "high"] | None = None
+
+
+class StageToggle(StrictModel):
+    enabled: bool = False
+
+
+class ProcessorSection(StrictModel):
+    preset_reward_function: Literal["", "prime_math", "prime_code"] | None = ""
+    lambda_arn: str | None = None
+    lambda_type: Literal["custom_metrics", "rft"] = "custom_metrics"
+    preprocessing: StageToggle = StageToggle()
+    postprocessing: StageToggle = StageToggle()
+    aggregation: Literal["min", "max", "average", "mean", "sum"] = "average"
+    # assay additions: where the processor code lives when it is not a Lambda ARN
+    path: str | None = None
+    url: str | None = None
+
+    @property
+    def location(self) -> str | None:
+        for v in (self.path, self.url, self.lambda_arn):
+            if v:
+                return v
+        return None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.location) and (self.preprocessing.enabled or self.postprocessing.enabled)
+
+
+class RlEnvSection(StrictModel):
+    reward_lambda_arn: str | None = None
+
+
+class AssaySection(StrictModel):
+    """assay's additions to the Nova recipe, all optional. Documented in docs/recipe.md."""
+
+    model: str = "local/smollm2"
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    data: str | None = None
+    output_dir: str = "runs"
+    seed: int = 0
+    concurrency: int | None = Field(default=None, ge=1, le=4096)
+    group_by: list[str] = Field(default_factory=list)
+    cache: bool | str = True
+    metrics: list[str] | None = None
+    max_failure_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    unit_size: int | None = Field(default=None, ge=1, le=100_000)
+    limit: int | None = Field(default=None, ge=1)
+
+    @field_validator("group_by", mode="before")
+    @classmethod
+    def _split_group_by(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return [s.strip() for s in v.split(",") if s.strip()]
+        return v
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _split_metrics(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return [s.strip() for s in v.split(",") if s.strip()]
+        return v
+
+
+class Recipe(StrictModel):
+    """A whole recipe file. Nova metadata keys (display_name, version, instance_types) are kept."""
+
+    display_name: str | None = None
+    version: str | None = None
+    instance_types: list[str] | None = None
+    run: RunSection = RunSection()
+    evaluation: EvaluationSection
+    inference: InferenceSection = InferenceSection()
+    processor: ProcessorSection | None = None
+    rl_env: RlEnvSection | None = None
+    assay: AssaySection = AssaySection()

@@ -1,0 +1,153 @@
+"""The Nova gen_qa format: ``{query, response, system?, images?, metadata?}`` per line.
+
+Rows are validated one at a time as they stream by; an error names the file, line and
+field. ``metadata`` is kept verbatim (Nova treats it as an opaque string) and parsed when it
+holds a JSON object, for grouping. A precomputed model response (for the ``byoi`` backend)
+may be given as ``prediction`` or Bedrock-style ``modelResponses: [{"response": ...}]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError
+from .jsonl import iter_jsonl
+from .sample import Sample
+
+__all__ = ["GenQADataset", "DatasetInfo", "parse_gen_qa_row"]
+
+_KNOWN = {"query", "response", "system", "images", "metadata", "prediction", "modelResponses", "id"}
+
+
+def _require_str(obj: dict, key: str, path: Path, line: int, *, optional: bool = False) -> str | None:
+    if key not in obj or obj[key] is None:
+        if optional:
+            return None
+        raise DataError("missing required field", file=path, line=line, field=key)
+    value = obj[key]
+    if not isinstance(value, str):
+        raise DataError(f"expected a string, got {type(value).__name__}", file=path, line=line,
+                        field=key)
+    return value
+
+
+def _images(obj: dict, path: Path, line: int) -> tuple[str, ...]:
+    value = obj.get("images")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise DataError("expected a list of {\"data\": \"data:image/...;base64,...\"}",
+                        file=path, line=line, field="images")
+    out = []
+    for i, item in enumerate(value):
+        data = item.get("data") if isinstance(item, dict) else None
+        if not isinstance(data, str) or not data.lower().startswith("data:image/") \
+                or ";base64," not in data.lower():
+            raise DataError("must be {\"data\": \"data:image/<fmt>;base64,<...>\"}",
+                            file=path, line=line, field=f"images[{i}].data")
+        out.append(data)
+    return tuple(out)
+
+
+def _metadata(obj: dict, path: Path, line: int) -> tuple[str | None, dict | None]:
+    if "metadata" not in obj or obj["metadata"] is None:
+        return None, None
+    value = obj["metadata"]
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False), value
+    if not isinstance(value, str):
+        raise DataError(f"expected a string (often JSON-encoded) or an object, got "
+                        f"{type(value).__name__}", file=path, line=line, field="metadata")
+    parsed = None
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            candidate = json.loads(text)
+            parsed = candidate if isinstance(candidate, dict) else None
+        except json.JSONDecodeError:
+            parsed = None
+    return value, parsed
+
+
+def _prediction(obj: dict, path: Path, line: int) -> str | None:
+    if obj.get("prediction") is not None:
+        return _require_str(obj, "prediction", path, line)
+    responses = obj.get("modelResponses")
+    if responses is None:
+        return None
+    if not (isinstance(responses, list) and len(responses) == 1 and isinstance(responses[0], dict)
+            and isinstance(responses[0].get("response"), str)):
+        raise DataError("expected exactly one {\"response\": str, \"modelIdentifier\": str}",
+                        file=path, line=line, field="modelResponses")
+    return responses[0]["response"]
+
+
+def parse_gen_qa_row(obj: dict[str, Any], index: int, path: Path, line: int) -> Sample:
+    query = _require_str(obj, "query", path, line)
+    gold = _require_str(obj, "response", path, line)
+    system = _require_str(obj, "system", path, line, optional=True)
+    images = _images(obj, path, line)
+    meta_raw, meta = _metadata(obj, path, line)
+    prediction = _prediction(obj, path, line)
+    rid = obj.get("id")
+    if rid is not None and not isinstance(rid, (str, int)):
+        raise DataError("expected a string or integer", file=path, line=line, field="id")
+    if rid is None:
+        h = hashlib.blake2b(digest_size=6)
+        for part in (system or "", query, gold, meta_raw or ""):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x00")
+        rid = f"{index:06d}-{h.hexdigest()}"
+    return Sample(index=index, id=str(rid), query=query, gold=gold, system=system, images=images,
+                  metadata_raw=meta_raw, metadata=meta, prediction=prediction, line=line)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    path: str
+    rows: int
+    fingerprint: str
+    unknown_fields: tuple[str, ...]
+
+
+class GenQADataset:
+    """A gen_qa JSONL file, streamed. :meth:`validate` checks every row once (counting them and
+    fingerprinting the bytes); :meth:`iter_samples` streams validated :class:`Sample` s."""
+
+    def __init__(self, path: str | Path, *, limit: int | None = None) -> None:
+        self.path = Path(path)
+        self.limit = limit
+
+    def validate(self) -> DatasetInfo:
+        h = hashlib.sha256()
+        rows = 0
+        unknown: set[str] = set()
+        seen_ids: set[str] = set()
+        for index, (line, obj) in enumerate(iter_jsonl(self.path)):
+            if self.limit is not None and index >= self.limit:
+                break
+            sample = parse_gen_qa_row(obj, index, self.path, line)
+            if "id" in obj:
+                if sample.id in seen_ids:
+                    raise DataError(f"duplicate id '{sample.id}'", file=self.path, line=line,
+                                    field="id")
+                seen_ids.add(sample.id)
+            unknown.update(k for k in obj if k not in _KNOWN)
+            h.update(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+            rows += 1
+        if rows == 0:
+            raise DataError("dataset is empty (no JSON lines)", file=self.path)
+        return DatasetInfo(str(self.path), rows, h.hexdigest(), tuple(sorted(unknown)))
+
+    def iter_samples(self, start: int = 0) -> Iterator[Sample]:
+        for index, (line, obj) in enumerate(iter_jsonl(self.path)):
+            if self.limit is not None and index >= self.limit:
+                return
+            if index < start:
+                continue
+            yield parse_gen_qa_row(obj, index, self.path, line)

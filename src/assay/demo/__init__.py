@@ -1,0 +1,30 @@
+"""The offline demo: the support-ticket set on the embedded model, then the HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["run_demo", "DEMO_DIR"]
+
+DEMO_DIR = Path(__file__).resolve().parent
+
+
+def run_demo(*, output_dir: str = "runs", limit: int | None = None, model: str | None = None,
+             model_args: list[str] | None = None, progress: str = "auto"):
+    from ..config.loader import load_recipe, parse_assignment
+    from ..reports.html import write_html_report
+    from ..runner.run import RunOptions, evaluate
+
+    overrides: dict = {"assay.output_dir": output_dir}
+    if limit:
+        overrides["assay.limit"] = limit
+    if model:
+        overrides["assay.model"] = model
+    for text in model_args or []:
+        k, v = parse_assignment(text)
+        overrides[f"assay.model_args.{k}"] = v
+    recipe = load_recipe(DEMO_DIR / "recipe.yaml", overrides)
+    result = evaluate(recipe, RunOptions(overwrite=True, progress=progress, recipe_dir=DEMO_DIR))
+    report = write_html_report(result.run_dir)
+    print(f"report: {report}")
+    return result

@@ -1,0 +1,50 @@
+"""Console summary tables: overall metrics with intervals, and per-segment tables."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any, TextIO
+
+__all__ = ["print_summary"]
+
+
+def _fmt(v: float | None, digits: int = 4) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    return f"{v:.{digits}f}"
+
+
+def print_summary(summary: dict[str, Any], *, title: str, stream: TextIO | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    stream = stream or sys.stdout
+    console = Console(file=stream, width=max(100, Console(file=stream).width or 100),
+                      highlight=False)
+    n, err = summary["n_examples"], summary["n_errors"]
+    head = f"{title}: {n} examples, {err} failed"
+    if summary.get("errors_by_kind"):
+        head += " (" + ", ".join(f"{k} {v}" for k, v in summary["errors_by_kind"].items()) + ")"
+    table = Table(title=head, title_justify="left")
+    for col in ("metric", "value", "stderr", "95% CI", "n"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for name, m in summary["metrics"].items():
+        table.add_row(name, _fmt(m["value"]), _fmt(m["stderr"]),
+                      f"[{_fmt(m['ci_low'])}, {_fmt(m['ci_high'])}]", str(m["n"]))
+    console.print(table)
+    metric_names = list(summary["metrics"])
+    for field, segments in summary.get("groups", {}).items():
+        t = Table(title=f"by {field}", title_justify="left")
+        t.add_column(field)
+        t.add_column("n", justify="right")
+        t.add_column("failed", justify="right")
+        for name in metric_names:
+            t.add_column(name + " (95% CI)", justify="right")
+        for seg, info in segments.items():
+            cells = []
+            for name in metric_names:
+                m = info["metrics"][name]
+                cells.append(f"{_fmt(m['value'], 3)} [{_fmt(m['ci_low'], 2)}, {_fmt(m['ci_high'], 2)}]")
+            t.add_row(seg, str(info["n"]), str(info["n_errors"]), *cells)
+        console.print(t)

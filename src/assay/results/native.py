@@ -1,0 +1,80 @@
+"""assay's native outputs: typed per-example records (Parquet and JSONL) and metrics.json."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["NativeWriter", "EXAMPLES_SCHEMA", "write_json", "clean_floats"]
+
+_TOKEN = pa.struct([("token", pa.string()), ("logprob", pa.float64())])
+EXAMPLES_SCHEMA = pa.schema([
+    ("index", pa.int64()), ("id", pa.string()), ("query", pa.string()), ("system", pa.string()),
+    ("gold", pa.string()), ("metadata_raw", pa.string()), ("metadata", pa.string()),
+    ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
+    ("prediction", pa.string()),
+    ("logprobs", pa.list_(pa.struct([("token", pa.string()), ("logprob", pa.float64()),
+                                     ("top", pa.list_(_TOKEN))]))),
+    ("metrics", pa.map_(pa.string(), pa.float64())),
+    ("error", pa.struct([("stage", pa.string()), ("kind", pa.string()),
+                         ("message", pa.string()), ("raw", pa.string())])),
+    ("latency_s", pa.float64()), ("input_tokens", pa.int64()), ("output_tokens", pa.int64()),
+    ("finish_reason", pa.string()), ("cached", pa.bool_()), ("attempts", pa.int32()),
+    ("images", pa.int32()),
+])
+_BATCH = 4096
+
+
+def clean_floats(obj: Any) -> Any:
+    """NaN/inf are not JSON: write them as null."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: clean_floats(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [clean_floats(v) for v in obj]
+    return obj
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(clean_floats(obj), indent=2, ensure_ascii=False, allow_nan=False)
+                    + "\n", encoding="utf-8")
+
+
+class NativeWriter:
+    """Streams records to ``examples.jsonl`` and ``examples.parquet`` (row groups of 4096)."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.jsonl_path = run_dir / "examples.jsonl"
+        self.parquet_path = run_dir / "examples.parquet"
+        self._jsonl = self.jsonl_path.open("w", encoding="utf-8")
+        self._pq = pq.ParquetWriter(str(self.parquet_path), EXAMPLES_SCHEMA, compression="zstd")
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, rec: dict[str, Any]) -> None:
+        out = dict(rec)
+        out.pop("metric_state", None)
+        self._jsonl.write(json.dumps(out, ensure_ascii=False) + "\n")
+        row = dict(out)
+        row["metadata"] = None if rec["metadata"] is None else json.dumps(rec["metadata"],
+                                                                          ensure_ascii=False)
+        row["metrics"] = list(rec["metrics"].items())
+        self._rows.append(row)
+        if len(self._rows) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._pq.write_table(pa.Table.from_pylist(self._rows, schema=EXAMPLES_SCHEMA))
+            self._rows = []
+
+    def close(self) -> None:
+        self._flush()
+        self._pq.close()
+        self._jsonl.close()

@@ -1,0 +1,142 @@
+"""Nova-compatible outputs (the evaluation container's layout, lighteval formats)::
+
+    <run.name>/eval_results/results_<date_id>.json
+    <run.name>/eval_results/inference_output.jsonl                (gen_qa)
+    <run.name>/eval_results/details/<model>/<date_id>/details_<task_key>_<date_id>.parquet
+
+Every details cell is ``str(value)`` (a Python repr), as lighteval <= 0.7 wrote them, so
+readers use ``ast.literal_eval``; ``pred_logprobs`` holds, per prediction, one dict per
+generated position mapping the top-k alternative tokens to their log-probabilities.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .native import clean_floats
+
+__all__ = ["NovaWriter", "make_date_id", "task_key", "DETAILS_COLUMNS", "write_results_json"]
+
+DETAILS_COLUMNS = [
+    "example", "instruction", "full_prompt", "num_effective_few_shots", "num_asked_few_shots",
+    "predictions", "input_tokens", "cont_tokens", "truncated", "padded", "gold", "pred_logits",
+    "choices", "gold_index", "metrics", "specifics", "pred_logprobs",
+]
+_SCHEMA = pa.schema([(c, pa.string()) for c in DETAILS_COLUMNS])
+_BATCH = 4096
+
+
+def make_date_id(now: datetime | None = None) -> str:
+    """ISO-8601 with ``:`` replaced by ``-``, UTC offset included (``+00-00``)."""
+    now = now or datetime.now(timezone.utc)
+    return now.isoformat().replace(":", "-")
+
+
+def task_key(task: str, strategy: str | None, num_fewshot: int = 0) -> str:
+    return f"custom|{task}_{strategy or task}|{num_fewshot}"
+
+
+def _safe_model_dir(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
+
+
+def pred_logprobs_cell(logprobs: list[dict[str, Any]] | None) -> str:
+    if not logprobs:
+        return "[]"
+    positions = []
+    for tok in logprobs:
+        alts = {a["token"]: a["logprob"] for a in tok.get("top") or ()}
+        if not alts:
+            alts = {tok["token"]: tok["logprob"]}
+        positions.append(alts)
+    return str([positions])
+
+
+class NovaWriter:
+    def __init__(self, run_dir: Path, *, model: str, date_id: str, key: str,
+                 write_inference_output: bool = True) -> None:
+        self.eval_dir = run_dir / "eval_results"
+        self.eval_dir.mkdir(parents=True, exist_ok=True)
+        details_dir = self.eval_dir / "details" / _safe_model_dir(model) / date_id
+        details_dir.mkdir(parents=True, exist_ok=True)
+        self.details_path = details_dir / f"details_{key}_{date_id}.parquet"
+        self._pq = pq.ParquetWriter(str(self.details_path), _SCHEMA, compression="zstd")
+        self._rows: dict[str, list[str]] = {c: [] for c in DETAILS_COLUMNS}
+        self._count = 0
+        self.inference_path = self.eval_dir / "inference_output.jsonl"
+        self._inf = self.inference_path.open("w", encoding="utf-8") if write_inference_output \
+            else None
+
+    def add(self, rec: dict[str, Any]) -> None:
+        text = rec["prediction"] if rec["prediction"] is not None else ""
+        messages = [{"role": m["role"], "content": m["content"]} for m in rec["messages"]]
+        prompt_repr = repr(messages)
+        cells = {
+            "example": rec["query"],
+            "instruction": rec["system"] or "",
+            "full_prompt": prompt_repr,
+            "num_effective_few_shots": "0",
+            "num_asked_few_shots": "0",
+            "predictions": str([text]),
+            "input_tokens": "[]",
+            "cont_tokens": "[]",
+            "truncated": str([0]),
+            "padded": str([0]),
+            "gold": str([rec["gold"]]),
+            "pred_logits": pred_logprobs_cell(rec.get("logprobs")),
+            "choices": "[]",
+            "gold_index": "[]",
+            "metrics": str(rec["metrics"]),
+            "specifics": str({"metadata": rec["metadata_raw"]} if rec["metadata_raw"] is not None
+                             else {}),
+            "pred_logprobs": pred_logprobs_cell(rec.get("logprobs")),
+        }
+        for c in DETAILS_COLUMNS:
+            self._rows[c].append(cells[c])
+        self._count += 1
+        if self._count >= _BATCH:
+            self._flush()
+        if self._inf is not None:
+            row = {"prompt": prompt_repr, "inference": str([text]), "gold": rec["gold"]}
+            if rec["metadata_raw"] is not None:
+                row["metadata"] = rec["metadata_raw"]
+            self._inf.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def _flush(self) -> None:
+        if self._count:
+            self._pq.write_table(pa.table(self._rows, schema=_SCHEMA))
+            self._rows = {c: [] for c in DETAILS_COLUMNS}
+            self._count = 0
+
+    def close(self) -> None:
+        self._flush()
+        self._pq.close()
+        if self._inf is not None:
+            self._inf.close()
+
+
+def write_results_json(eval_dir: Path, date_id: str, key: str, flat: dict[str, float], *,
+                       model_name: str, start_time: float, end_time: float) -> Path:
+    """The lighteval results dict: task key and ``all`` carry the same aggregate metrics."""
+    metrics = clean_floats(dict(flat))
+    doc = {
+        "config_general": {
+            "lighteval_sha": "assay", "num_fewshot_seeds": 1, "max_samples": None, "job_id": 0,
+            "start_time": start_time, "end_time": end_time,
+            "total_evaluation_time_secondes": str(end_time - start_time),
+            "model_name": model_name, "model_sha": "", "model_dtype": None, "model_size": "",
+        },
+        "results": {key: metrics, "all": metrics},
+        "versions": {key: 0},
+        "config_tasks": {}, "summary_tasks": {}, "summary_general": {},
+    }
+    path = eval_dir / f"results_{date_id}.json"
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,98 @@
+"""Aggregates, computed once from the merged per-example records in dataset order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..analysis.stratify import group_value, interval, stratify
+
+__all__ = ["SummaryCollector"]
+
+
+class SummaryCollector:
+    """Fed one record dict at a time (streaming), then :meth:`finish` computes everything.
+
+    Memory is a few floats per example, so a million rows stay small."""
+
+    def __init__(self, scorer: Any, metric_names: Sequence[str], group_by: Sequence[str],
+                 *, seed: int = 0) -> None:
+        self.scorer = scorer
+        self.metric_names = list(metric_names)
+        self.group_by = list(group_by)
+        self.seed = seed
+        self._values: dict[str, list[float]] = {m: [] for m in self.metric_names}
+        self._states: dict[str, list[tuple[int, list[float]]]] = {}
+        self._keys: dict[str, list[str]] = {f: [] for f in self.group_by}
+        self._errors: list[bool] = []
+        self.error_kinds: Counter[str] = Counter()
+        self.n = 0
+        self.cached = 0
+        self.latency = 0.0
+        self.output_tokens = 0
+        self.expected_index = 0
+
+    def add(self, rec: dict[str, Any]) -> None:
+        if rec["index"] != self.expected_index:
+            raise RuntimeError(f"records out of order: expected index {self.expected_index}, "
+                               f"got {rec['index']}")
+        self.expected_index += 1
+        self.n += 1
+        metrics = rec["metrics"]
+        for m in self.metric_names:
+            v = metrics.get(m)
+            self._values[m].append(float("nan") if v is None else float(v))
+        for name, st in rec.get("metric_state", {}).items():
+            self._states.setdefault(name, []).append((self.n - 1, st))
+        err = rec.get("error")
+        self._errors.append(err is not None)
+        if err is not None:
+            self.error_kinds[f"{err['stage']}:{err['kind']}"] += 1
+        for f in self.group_by:
+            self._keys[f].append(group_value(rec.get("metadata"), f))
+        self.cached += bool(rec.get("cached"))
+        self.latency += rec.get("latency_s") or 0.0
+        self.output_tokens += rec.get("output_tokens") or 0
+
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        """Per-example state rows (e.g. BLEU sufficient statistics); NaN rows where the
+        example was not scored."""
+        out = {}
+        for name, rows in self._states.items():
+            width = max((len(r) for _, r in rows), default=0)
+            arr = np.full((self.n, width), np.nan)
+            for i, r in rows:
+                arr[i, :len(r)] = r
+            out[name] = arr
+        return out
+
+    def finish(self) -> dict[str, Any]:
+        values = {m: np.asarray(v, dtype=float) for m, v in self._values.items()}
+        states = self._state_arrays()
+        errors = np.asarray(self._errors, dtype=bool)
+
+        def aggregate(v: dict[str, np.ndarray], s: dict[str, np.ndarray]) -> dict[str, float]:
+            return self.scorer.aggregate(v, s, seed=self.seed)
+
+        flat = aggregate(values, states)
+        metrics = {}
+        for m in self.metric_names:
+            val, se = flat.get(m, float("nan")), flat.get(m + "_stderr", float("nan"))
+            scored = int(np.count_nonzero(~np.isnan(values[m])))
+            lo, hi = interval(val, se, scored)
+            metrics[m] = {"value": val, "stderr": se, "ci_low": lo, "ci_high": hi, "n": scored}
+        groups = stratify(self.group_by, self._keys, values, states, errors, aggregate,
+                          self.metric_names) if self.group_by else {}
+        return {
+            "n_examples": self.n,
+            "n_errors": int(errors.sum()),
+            "errors_by_kind": dict(sorted(self.error_kinds.items())),
+            "run_stats": {"n_cached": self.cached, "output_tokens": self.output_tokens,
+                          "latency_s_total": self.latency},
+            "flat": {k: flat[k] for k in sorted(flat)},
+            "metrics": metrics,
+            "groups": groups,
+        }

@@ -1,0 +1,106 @@
+"""Run planned units in this process: bounded concurrency, bounded memory, atomic unit files."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+
+from ..data.sample import Sample
+from ..errors import RunAborted
+from ..results.records import ExampleRecord
+from ..results.store import RunStore
+from .pipeline import ExampleContext, run_example
+from .plan import Unit
+from .progress import Progress
+
+__all__ = ["LocalExecutor"]
+
+
+def _group(samples: Iterable[Sample], units: list[Unit]) -> Iterator[tuple[Unit, list[Sample]]]:
+    it = iter(samples)
+    for unit in units:
+        batch = []
+        for sample in it:
+            batch.append(sample)
+            if len(batch) == unit.size:
+                break
+        yield unit, batch
+
+
+class LocalExecutor:
+    """Executes units with at most ``backend.max_concurrency`` requests in flight."""
+
+    def __init__(self, store: RunStore, ctx: ExampleContext, progress: Progress, *,
+                 concurrency: int, max_failure_share: float,
+                 min_examples_before_abort: int = 20) -> None:
+        self.concurrency = max(1, concurrency)
+        self.store = store
+        self.ctx = ctx
+        self.progress = progress
+        self.max_failure_share = max_failure_share
+        self.min_examples = min_examples_before_abort
+        self.done = 0
+        self.failed = 0
+
+    async def _unit(self, unit: Unit, samples: list[Sample]) -> None:
+        records: list[ExampleRecord] = await asyncio.gather(
+            *(self._one(s) for s in samples))
+        self.store.write_unit(unit.id, records)
+
+    async def _one(self, sample: Sample) -> ExampleRecord:
+        record = await run_example(sample, self.ctx)
+        failed = record.error is not None
+        self.done += 1
+        self.failed += failed
+        self.progress.advance(1, errors=int(failed))
+        return record
+
+    def _check_abort(self) -> None:
+        if self.done >= self.min_examples and self.failed / self.done > self.max_failure_share:
+            raise RunAborted(
+                f"{self.failed} of {self.done} examples failed, more than the allowed share "
+                f"{self.max_failure_share:.0%} (assay.max_failure_share); finished units are kept, "
+                f"fix the cause and rerun with --resume")
+
+    async def run(self, samples: Iterable[Sample], units: list[Unit], finished: set[str]) -> None:
+        concurrency = self.concurrency
+        size = max((u.size for u in units), default=1)
+        in_flight_units = max(2, -(-concurrency // size) + 1)
+        gate = asyncio.Semaphore(in_flight_units)
+        pending: set[asyncio.Task] = set()
+        errors: list[BaseException] = []
+
+        def finished_cb(task: asyncio.Task) -> None:
+            pending.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                errors.append(task.exception())
+
+        async def guarded(unit: Unit, batch: list[Sample]) -> None:
+            try:
+                await self._unit(unit, batch)
+            finally:
+                gate.release()
+
+        try:
+            for unit, batch in _group(samples, units):
+                if unit.id in finished:
+                    continue
+                await gate.acquire()
+                if errors:
+                    raise errors[0]
+                self._check_abort()
+                task = asyncio.ensure_future(guarded(unit, batch))
+                pending.add(task)
+                task.add_done_callback(finished_cb)
+            while pending:
+                await asyncio.wait(set(pending), return_when=asyncio.FIRST_COMPLETED)
+                if errors:
+                    raise errors[0]
+            if errors:
+                raise errors[0]
+            self._check_abort()
+        except BaseException:
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            raise

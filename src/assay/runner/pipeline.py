@@ -1,0 +1,92 @@
+"""The per-example flow: sample → prompt → (cache) → backend → scorer → ExampleRecord.
+
+Every failure on the way is caught here and recorded on the example (stage, kind, message,
+raw text); nothing a single example does can stop the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..backends.base import Backend
+from ..backends.cache import ResponseCache, cache_key
+from ..backends.retry import RetryPolicy, retry_async
+from ..backends.types import Completion, GenerationSettings, InferenceRequest
+from ..data.sample import Sample
+from ..errors import GenerationError
+from ..prompts.chat import chat_messages
+from ..results.records import ExampleError, ExampleRecord
+
+__all__ = ["ExampleContext", "run_example"]
+
+
+@dataclass
+class ExampleContext:
+    backend: Backend
+    settings: GenerationSettings
+    scorer: Any
+    semaphore: asyncio.Semaphore
+    retry: RetryPolicy
+    cache: ResponseCache | None = None
+    identity: dict | None = None
+
+
+def _logprobs_dicts(completion: Completion) -> list[dict] | None:
+    if completion.logprobs is None:
+        return None
+    return [t.to_dict() for t in completion.logprobs]
+
+
+async def _infer(sample: Sample, request: InferenceRequest,
+                 ctx: ExampleContext) -> tuple[Completion | None, ExampleError | None, bool, int]:
+    key = None
+    if ctx.cache is not None and ctx.backend.cacheable:
+        key = cache_key(ctx.identity or ctx.backend.identity(), request)
+        hit = ctx.cache.get(key)
+        if hit is not None:
+            return hit, None, True, 0
+    try:
+        async with ctx.semaphore:
+            completion, attempts = await retry_async(lambda: ctx.backend.generate(request),
+                                                      ctx.retry)
+    except GenerationError as exc:
+        return None, ExampleError("inference", exc.kind, exc.message, exc.raw), False, \
+            getattr(exc, "attempts", 1)
+    except Exception as exc:  # a backend bug must not stop the run: it is data
+        return None, ExampleError("inference", "exception", f"{type(exc).__name__}: {exc}"), \
+            False, 1
+    if key is not None:
+        ctx.cache.put(key, completion)
+    return completion, None, False, attempts
+
+
+async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
+    messages = chat_messages(sample.query, sample.system)
+    request = InferenceRequest(messages=messages, settings=ctx.settings, example_id=sample.id,
+                               precomputed=sample.prediction,
+                               extra={"index": sample.index, "gold": sample.gold})
+    t0 = time.perf_counter()
+    completion, error, cached, attempts = await _infer(sample, request, ctx)
+    latency = time.perf_counter() - t0
+    metrics: dict[str, float] = {}
+    state: dict[str, list[float]] = {}
+    if completion is not None:
+        try:
+            metrics, state = ctx.scorer.score(completion.text, sample.gold)
+        except Exception as exc:
+            error = ExampleError("scoring", "exception", f"{type(exc).__name__}: {exc}",
+                                 completion.text)
+    return ExampleRecord(
+        index=sample.index, id=sample.id, query=sample.query, gold=sample.gold,
+        system=sample.system, metadata_raw=sample.metadata_raw, metadata=sample.metadata,
+        messages=[m.to_dict() for m in messages],
+        prediction=None if completion is None else completion.text,
+        logprobs=None if completion is None else _logprobs_dicts(completion),
+        metrics=metrics, metric_state=state, error=error, latency_s=round(latency, 6),
+        input_tokens=None if completion is None else completion.input_tokens,
+        output_tokens=None if completion is None else completion.output_tokens,
+        finish_reason=None if completion is None else completion.finish_reason,
+        cached=cached, attempts=attempts, images=len(sample.images))

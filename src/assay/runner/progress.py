@@ -1,0 +1,77 @@
+"""Progress display: a rich bar with rate and ETA on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """Counts finished examples. ``mode``: ``auto`` (rich on a TTY, else plain), ``plain``,
+    ``none``. The runner calls :meth:`advance`; display work is throttled so it never sits
+    in the hot loop."""
+
+    def __init__(self, total: int, *, description: str = "evaluating", mode: str = "auto",
+                 stream: TextIO | None = None, initial: int = 0) -> None:
+        self.total = total
+        self.done = initial
+        self.errors = 0
+        self.description = description
+        self.stream = stream or sys.stderr
+        if mode == "auto":
+            mode = "rich" if self.stream.isatty() else "plain"
+        self.mode = mode
+        self._start = time.monotonic()
+        self._initial = initial
+        self._last_plain = 0.0
+        self._rich = None
+        self._task = None
+
+    def __enter__(self) -> "Progress":
+        if self.mode == "rich":
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress,
+                                       TaskProgressColumn, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            self._rich = RichProgress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
+                TextColumn("errors {task.fields[errors]}"),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                console=Console(file=self.stream), refresh_per_second=8, transient=False)
+            self._rich.__enter__()
+            self._task = self._rich.add_task(self.description, total=self.total,
+                                             completed=self.done, rate="", errors=0)
+        return self
+
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self._start
+        return (self.done - self._initial) / elapsed if elapsed > 0 else 0.0
+
+    def advance(self, n: int = 1, *, errors: int = 0) -> None:
+        self.done += n
+        self.errors += errors
+        if self.mode == "rich" and self._rich is not None:
+            self._rich.update(self._task, completed=self.done, errors=self.errors,
+                              rate=f"{self.rate():.1f} ex/s")
+        elif self.mode == "plain":
+            now = time.monotonic()
+            if now - self._last_plain >= 5.0 or self.done >= self.total:
+                self._last_plain = now
+                self._plain_line()
+
+    def _plain_line(self) -> None:
+        rate = self.rate()
+        remaining = (self.total - self.done) / rate if rate > 0 else float("nan")
+        eta = f"{remaining:.0f}s" if remaining == remaining else "?"
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        print(f"{self.description}: {self.done}/{self.total} ({pct:.0f}%) {rate:.1f} ex/s "
+              f"errors {self.errors} ETA {eta}", file=self.stream, flush=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._rich is not None:
+            self._rich.__exit__(None, None, None)

@@ -1,0 +1,215 @@
+"""Evaluate a recipe end to end: the only module that imports every stage."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..backends.base import ModelSpec, create_backend
+from ..backends.cache import ResponseCache
+from ..backends.retry import RetryPolicy
+from ..backends.types import GenerationSettings
+from ..config.loader import load_recipe, recipe_from_dict
+from ..config.recipe import Recipe
+from ..data.gen_qa import GenQADataset
+from ..errors import ConfigError, TaskNotAvailable
+from ..metrics import GenQAScorer, resolve_metrics
+from ..reports.console import print_summary
+from ..results.native import NativeWriter, write_json
+from ..results.nova import NovaWriter, make_date_id, task_key, write_results_json
+from ..results.run_result import RunResult
+from ..results.store import RunStore
+from ..results.summary import SummaryCollector
+from .local_executor import LocalExecutor
+from .pipeline import ExampleContext
+from .plan import default_unit_size, plan_units
+from .progress import Progress
+
+__all__ = ["RunOptions", "evaluate", "evaluate_async", "AVAILABLE_TASKS"]
+
+AVAILABLE_TASKS = {"gen_qa": ("gen_qa",)}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run, as opposed to what to evaluate (which is the recipe)."""
+
+    resume: bool = False
+    overwrite: bool = False
+    progress: str = "auto"          # auto | plain | none
+    print_summary: bool = True
+    recipe_dir: Path | None = None  # relative paths in the recipe resolve against it
+
+
+def _check_task(recipe: Recipe) -> None:
+    task, strategy = recipe.evaluation.task, recipe.evaluation.strategy
+    if task not in AVAILABLE_TASKS:
+        raise TaskNotAvailable(f"task {task} is not available yet (available: "
+                               f"{', '.join(sorted(AVAILABLE_TASKS))})", field="evaluation.task")
+    if strategy is not None and strategy not in AVAILABLE_TASKS[task]:
+        raise ConfigError(f"strategy '{strategy}' is not valid for task {task} (expected "
+                          f"{', '.join(AVAILABLE_TASKS[task])})", field="evaluation.strategy")
+    proc = recipe.processor
+    if proc is not None and proc.active:
+        raise TaskNotAvailable("bring-your-own-metrics processors are not available yet; "
+                               "run with --no-processor", field="processor")
+
+
+def _resolve_path(value: str, base: Path | None) -> Path:
+    p = Path(os.path.expanduser(value))
+    if not p.is_absolute() and base is not None and not p.exists():
+        candidate = base / p
+        if candidate.exists():
+            return candidate
+    return p
+
+
+def _cache(recipe: Recipe, base: Path | None) -> ResponseCache | None:
+    setting = recipe.assay.cache
+    if setting is False:
+        return None
+    if setting is True:
+        root = Path(os.environ.get("ASSAY_CACHE_DIR") or Path.home() / ".cache" / "assay")
+        return ResponseCache(root / "responses.sqlite")
+    return ResponseCache(_resolve_path(str(setting), base))
+
+
+def _settings(recipe: Recipe) -> GenerationSettings:
+    inf = recipe.inference
+    return GenerationSettings(max_new_tokens=inf.max_new_tokens, temperature=inf.temperature,
+                              top_p=inf.top_p, top_k=inf.top_k, top_logprobs=inf.top_logprobs,
+                              seed=recipe.assay.seed)
+
+
+def _fingerprint(recipe: Recipe, identity: dict, dataset_fp: str, metrics: tuple) -> str:
+    doc = {
+        "evaluation": recipe.evaluation.model_dump(), "inference": recipe.inference.model_dump(),
+        "model": identity, "dataset": dataset_fp, "metrics": list(metrics),
+        "seed": recipe.assay.seed, "limit": recipe.assay.limit,
+    }
+    blob = json.dumps(doc, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions | None = None,
+                         **overrides: Any) -> RunResult:
+    """Run a recipe (object, file path or dict) and return its :class:`RunResult`.
+
+    ``overrides`` are dotted recipe keys with ``__`` for dots, e.g.
+    ``assay__model="mock/oracle"``, ``inference__top_logprobs=5``.
+    """
+    options = options or RunOptions()
+    dotted = {k.replace("__", "."): v for k, v in overrides.items()}
+    base = options.recipe_dir
+    if isinstance(recipe, (str, Path)):
+        base = base or Path(recipe).parent
+        recipe = load_recipe(recipe, dotted)
+    elif isinstance(recipe, dict):
+        from ..config.loader import apply_overrides
+        recipe = recipe_from_dict(apply_overrides(recipe, dotted))
+    elif dotted:
+        from ..config.loader import apply_overrides
+        recipe = recipe_from_dict(apply_overrides(recipe.model_dump(exclude_none=True), dotted))
+    _check_task(recipe)
+    a = recipe.assay
+    if not a.data:
+        raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
+                          field="assay.data")
+    if recipe.inference.reasoning_effort is not None:
+        print(f"warning: inference.reasoning_effort={recipe.inference.reasoning_effort} is a Nova "
+              f"2 Lite setting; {a.model} ignores it", file=sys.stderr)
+
+    metric_names = resolve_metrics(a.metrics)
+    scorer = GenQAScorer(metric_names)
+    dataset = GenQADataset(_resolve_path(a.data, base), limit=a.limit)
+    info = dataset.validate()
+
+    backend = create_backend(ModelSpec.parse(a.model, a.model_args))
+    preflight = getattr(backend, "preflight", None)
+    cache = None
+    try:
+        if preflight is not None:
+            await preflight()
+        identity = backend.identity()
+        cache = _cache(recipe, base)
+        fingerprint = _fingerprint(recipe, identity, info.fingerprint, metric_names)
+        run_dir = _resolve_path(a.output_dir, None) / recipe.run.name
+        store = RunStore(run_dir)
+        manifest = store.prepare({
+            "fingerprint": fingerprint, "task": recipe.evaluation.task, "model": backend.name,
+            "dataset": info.path, "rows": info.rows, "date_id": make_date_id(),
+            "created": time.time(), "status": "running",
+            "recipe": recipe.model_dump(mode="json"),
+        }, resume=options.resume, overwrite=options.overwrite)
+        concurrency = a.concurrency or backend.max_concurrency
+        unit_size = a.unit_size or default_unit_size(info.rows, backend.cacheable)
+        units = plan_units(info.rows, unit_size, fingerprint)
+        finished = store.finished_units() & {u.id for u in units}
+        already = sum(u.size for u in units if u.id in finished)
+        start = time.time()
+        ctx = ExampleContext(backend=backend, settings=_settings(recipe), scorer=scorer,
+                             semaphore=asyncio.Semaphore(concurrency),
+                             retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity)
+        with Progress(info.rows, description=f"{recipe.run.name} [{backend.name}]",
+                      mode=options.progress, initial=already) as progress:
+            executor = LocalExecutor(store, ctx, progress, concurrency=concurrency,
+                                     max_failure_share=a.max_failure_share)
+            await executor.run(dataset.iter_samples(), units, finished)
+    finally:
+        await backend.aclose()
+        if cache is not None:
+            cache.close()
+
+    result = _finalize(recipe, store, manifest, [u.id for u in units], scorer, metric_names,
+                       backend.name, start)
+    if options.print_summary:
+        print_summary(result.summary, title=f"{recipe.run.name} · {backend.name}")
+        print(f"outputs: {result.run_dir}", file=sys.stdout)
+    return result
+
+
+def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[str], scorer: Any,
+              metric_names: tuple, model: str, start: float) -> RunResult:
+    key = task_key(recipe.evaluation.task, recipe.evaluation.strategy)
+    date_id = manifest["date_id"]
+    collector = SummaryCollector(scorer, metric_names, recipe.assay.group_by, seed=recipe.assay.seed)
+    native = NativeWriter(store.dir)
+    nova = NovaWriter(store.dir, model=model, date_id=date_id, key=key)
+    try:
+        for rec in store.iter_unit_dicts(unit_ids):
+            collector.add(rec)
+            native.add(rec)
+            nova.add(rec)
+    finally:
+        native.close()
+        nova.close()
+    summary = collector.finish()
+    run_stats = summary.pop("run_stats")
+    end = time.time()
+    results_path = write_results_json(nova.eval_dir, date_id, key, summary["flat"],
+                                      model_name=model, start_time=start, end_time=end)
+    paths = {
+        "results": str(results_path), "details": str(nova.details_path),
+        "inference_output": str(nova.inference_path), "examples_parquet": str(native.parquet_path),
+        "examples_jsonl": str(native.jsonl_path), "metrics": str(store.dir / "metrics.json"),
+    }
+    summary = {"task": recipe.evaluation.task, "task_key": key, "model": model,
+               "group_by": list(recipe.assay.group_by), "seed": recipe.assay.seed, **summary}
+    write_json(store.dir / "metrics.json", summary)
+    manifest = dict(manifest, status="succeeded", finished=end, paths=paths, stats=run_stats)
+    store.write_manifest(manifest)
+    return RunResult(run_dir=store.dir, task=recipe.evaluation.task, model=model,
+                     summary=summary, paths=paths)
+
+
+def evaluate(recipe: Recipe | str | Path | dict, options: RunOptions | None = None,
+             **overrides: Any) -> RunResult:
+    """Synchronous wrapper of :func:`evaluate_async`."""
+    return asyncio.run(evaluate_async(recipe, options, **overrides))
