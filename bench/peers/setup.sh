@@ -7,7 +7,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BENCH="$(dirname "$HERE")"
 VENV="$BENCH/.peers/venv"
-REQ="$HERE/requirements.txt"
+REQ="$HERE/requirements.txt"      # the two peers, pinned
+LOCK="$HERE/requirements.lock.txt"  # every transitive package, pinned (pip freeze)
 PY="${PEERS_PYTHON:-python3}"
 STAMP="$VENV/.installed"
 
@@ -16,12 +17,11 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   "$PY" -m venv "$VENV"
 fi
 
-# Re-install only when requirements.txt changed since the last successful install.
-want="$(sha256sum "$REQ" | cut -d' ' -f1)"
+# Re-install only when the requirements or the lock changed since the last successful install.
+want="$(cat "$REQ" "$LOCK" | sha256sum | cut -d' ' -f1)"
 have="$(cat "$STAMP" 2>/dev/null || true)"
 if [[ "$want" != "$have" ]]; then
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -r "$REQ"
+  "$VENV/bin/python" -m pip install --quiet -r "$REQ" -c "$LOCK"
   echo "$want" > "$STAMP"
 fi
 

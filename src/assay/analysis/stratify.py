@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
+
+from ..stats.student_t import t_quantile
 
 __all__ = ["group_value", "MISSING", "stratify", "interval"]
 
@@ -38,7 +39,7 @@ def interval(value: float, stderr: float, n: int, level: float = 0.95) -> tuple[
     """Two-sided interval value ± t(n-1)·stderr (normal when n is large); NaN when n < 2."""
     if n < 2 or not (math.isfinite(value) and math.isfinite(stderr)):
         return float("nan"), float("nan")
-    q = float(sps.t.ppf(0.5 + level / 2, df=n - 1))
+    q = t_quantile(0.5 + level / 2, n - 1)
     return value - q * stderr, value + q * stderr
 
 

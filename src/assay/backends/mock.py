@@ -10,7 +10,8 @@
 
 Arguments for every mode: ``latency`` (seconds of async sleep per request),
 ``fail_every`` (every n-th example index fails with a ``model`` error; deterministic),
-``fail_kind`` (the error kind to raise), ``concurrency``. When ``top_logprobs`` > 0 the
+``fail_kind`` (the error kind to raise), ``concurrency``, ``request_log`` (a file to which
+the index of every request is appended, so tests can prove what was requested). When ``top_logprobs`` > 0 the
 answer is split into whitespace tokens with deterministic pseudo log-probabilities, so
 logprob plumbing can be tested without a model.
 """
@@ -45,7 +46,8 @@ class MockBackend:
 
     def __init__(self, mode: str = "echo", *, text: str = "ok", responses: list[str] | None = None,
                  script: dict[str, str] | None = None, latency: float = 0.0,
-                 fail_every: int = 0, fail_kind: str = "model", concurrency: int = 64) -> None:
+                 fail_every: int = 0, fail_kind: str = "model", concurrency: int = 64,
+                 request_log: str | None = None) -> None:
         if mode not in _MODES:
             raise BackendUnavailable(f"unknown mock mode '{mode}' (known: {', '.join(_MODES)})",
                                      field="model")
@@ -58,6 +60,7 @@ class MockBackend:
         self.fail_every = int(fail_every)
         self.fail_kind = fail_kind
         self.max_concurrency = int(concurrency)
+        self._log = open(request_log, "a", encoding="utf-8") if request_log else None
 
     def identity(self) -> dict[str, Any]:
         return {"provider": "mock", "mode": self.mode, "text": self.text}
@@ -81,6 +84,9 @@ class MockBackend:
 
     def complete(self, request: InferenceRequest) -> Completion:
         index = request.extra.get("index", 0)
+        if self._log is not None:
+            self._log.write(f"{index}\n")
+            self._log.flush()
         if self.fail_every and (index + 1) % self.fail_every == 0:
             raise GenerationError(self.fail_kind, f"scripted failure on example {index}",
                                   raw="<scripted failure>")
@@ -106,7 +112,8 @@ class MockBackend:
         return self.complete(request)
 
     async def aclose(self) -> None:
-        return None
+        if self._log is not None:
+            self._log.close()
 
 
 def _load_script(path: str) -> dict[str, str]:
@@ -140,11 +147,12 @@ def _factory(spec: ModelSpec) -> MockBackend:
     latency = float(a.pop("latency", 0.0))
     if not math.isfinite(latency) or latency < 0:
         raise ConfigError("mock latency must be >= 0", field="latency")
-    known = {"text", "fail_every", "fail_kind", "concurrency"}
+    known = {"text", "fail_every", "fail_kind", "concurrency", "request_log"}
     unknown = set(a) - known
     if unknown:
         raise ConfigError(f"unknown mock argument(s): {', '.join(sorted(unknown))}", field="model_args")
     return MockBackend(spec.model or "echo", text=str(a.get("text", "ok")), responses=responses,
                        script=script, latency=latency, fail_every=int(a.get("fail_every", 0)),
                        fail_kind=str(a.get("fail_kind", "model")),
-                       concurrency=int(a.get("concurrency", 64)))
+                       concurrency=int(a.get("concurrency", 64)),
+                       request_log=a.get("request_log"))

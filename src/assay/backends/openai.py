@@ -11,13 +11,19 @@ Talks HTTP through ``httpx.AsyncClient`` (no SDK). ``-M`` arguments:
 * ``concurrency``  parallel requests (default 8);
 * ``max_retries``  retries after the first attempt (default 4, i.e. 5 attempts);
 * ``retry_base_delay``, ``retry_max_delay``, ``retry_seed``  backoff tuning;
-* ``extra_body``   JSON object merged into every request body (last, so it wins).
+* ``extra_body``   JSON object merged into every request body (last, so it wins);
+* ``dialect``      ``openai`` (default: standard fields only, plus ``top_k`` when set) or
+                   ``llama_cpp``: also send llama.cpp's sampler knobs at neutral values
+                   (``repeat_penalty: 1.0``, ``min_p: 0``, ``top_k: 0`` when disabled), because
+                   ``llama_cpp.server`` otherwise applies its own defaults (repeat_penalty 1.1,
+                   top_k 40, min_p 0.05) and answers differ from ``local/`` on the same GGUF.
 
 Failures become :class:`~assay.errors.GenerationError` with kind ``rate_limit``,
 ``server``, ``timeout``, ``connection``, ``bad_request`` or ``bad_response``; the
 server's body is kept (truncated to 2000 characters) in ``raw``. Retryable kinds are
 retried here with exponential backoff (see :mod:`assay.backends.retry`); the error that
-finally escapes has already been retried.
+finally escapes has already been retried, so it carries ``retryable=False`` (and
+``transient``: whether its kind was retryable) plus ``attempts``.
 
 When ``top_logprobs`` > 0 the request carries ``logprobs: true, top_logprobs: k``; an
 endpoint that answers without logprobs is a ``bad_response`` error, never silence.
@@ -40,6 +46,7 @@ from .types import Completion, InferenceRequest, TokenLogprob
 __all__ = ["OpenAIBackend", "DEFAULT_BASE_URL"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DIALECTS = ("openai", "llama_cpp")
 RAW_LIMIT = 2000
 _REDACTED = "<redacted>"
 
@@ -83,7 +90,7 @@ class OpenAIBackend:
                  concurrency: int = 8, max_retries: int = 4,
                  retry_base_delay: float = 0.5, retry_max_delay: float = 30.0,
                  retry_seed: int | None = None, extra_body: dict | None = None,
-                 preflight_timeout: float = 5.0) -> None:
+                 preflight_timeout: float = 5.0, dialect: str = "openai") -> None:
         if not model:
             raise ConfigError("openai backend needs a model name: openai/<model>", field="model")
         self.model = model
@@ -96,6 +103,10 @@ class OpenAIBackend:
         self.preflight_timeout = float(preflight_timeout)
         self.max_concurrency = int(concurrency)
         self.extra_body = dict(extra_body or {})
+        if dialect not in DIALECTS:
+            raise ConfigError(f"unknown openai dialect {dialect!r} (known: {', '.join(DIALECTS)})",
+                              field="dialect")
+        self.dialect = dialect
         self.policy = RetryPolicy(max_attempts=int(max_retries) + 1,
                                   base_delay=float(retry_base_delay),
                                   max_delay=float(retry_max_delay), seed=retry_seed)
@@ -114,7 +125,7 @@ class OpenAIBackend:
     # -- identity and repr never carry the key --------------------------------------------
     def identity(self) -> dict[str, Any]:
         return {"provider": "openai", "model": self.model, "base_url": self.display_url,
-                "extra_body": self.extra_body}
+                "dialect": self.dialect, "extra_body": self.extra_body}
 
     def __repr__(self) -> str:
         return (f"OpenAIBackend(model={self.model!r}, base_url={self.display_url!r}, "
@@ -176,6 +187,10 @@ class OpenAIBackend:
         }
         if s.top_k != -1:
             body["top_k"] = s.top_k
+        if self.dialect == "llama_cpp":
+            body.update(repeat_penalty=1.0, min_p=0.0, presence_penalty=0.0,
+                        frequency_penalty=0.0)
+            body["top_k"] = 0 if s.top_k < 0 else s.top_k
         if s.stop:
             body["stop"] = list(s.stop)
         if s.top_logprobs > 0:
@@ -292,6 +307,10 @@ class OpenAIBackend:
             except GenerationError as err:
                 self.stats["attempts"] += getattr(err, "attempts", 1)
                 self.stats["retries"] += getattr(err, "attempts", 1) - 1
+                # Retrying is done: a caller's own retry loop (the runner wraps generate()
+                # in one) must not multiply the attempts. The kind still tells what failed.
+                err.transient = err.retryable  # type: ignore[attr-defined]
+                err.retryable = False
                 raise
         self.stats["attempts"] += attempts
         self.stats["retries"] += attempts - 1
@@ -399,7 +418,7 @@ def _parse_logprobs(lp: Any, k: int) -> tuple[TokenLogprob, ...] | None:
 
 # -- factory ------------------------------------------------------------------------------
 _KNOWN = {"base_url", "api_key_env", "timeout", "concurrency", "max_retries", "extra_body",
-          "retry_base_delay", "retry_max_delay", "retry_seed", "preflight_timeout"}
+          "retry_base_delay", "retry_max_delay", "retry_seed", "preflight_timeout", "dialect"}
 
 
 def _num(args: dict, key: str, conv, default, *, minimum: float | None = None):
@@ -452,4 +471,5 @@ def _factory(spec: ModelSpec) -> OpenAIBackend:
         retry_seed=None if seed in (None, "") else _num(a, "retry_seed", int, None),
         extra_body=extra,
         preflight_timeout=_num(a, "preflight_timeout", float, 5.0, minimum=0.001),
+        dialect=str(a.get("dialect") or "openai"),
     )

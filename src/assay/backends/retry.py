@@ -126,7 +126,8 @@ async def retry_async(
 
     Returns ``(result, attempts)``. On final failure the last
     :class:`GenerationError` is raised with ``attempts`` set on it (and its message
-    mentions the attempt count when more than one was made). ``on_retry(n, err, delay)``
+    mentions the attempt count when more than one was made); attempts an inner loop
+    already recorded on the error are added, so nesting does not lose the count. ``on_retry(n, err, delay)``
     is called before each sleep.
     """
     policy = policy or RetryPolicy()
@@ -141,7 +142,8 @@ async def retry_async(
             if err is None:
                 raise
             if not err.retryable or n >= policy.max_attempts:
-                err.attempts = n  # type: ignore[attr-defined]
+                # An inner retry loop (a backend that retries itself) may already have counted.
+                err.attempts = n - 1 + int(getattr(err, "attempts", 1))  # type: ignore[attr-defined]
                 if n > 1 and "attempts)" not in err.message:
                     err.message = f"{err.message} (gave up after {n} attempts)"
                     err.args = (err.message,)

@@ -1,5 +1,5 @@
 """The ``assay`` command line."""
 
-from .main import build_parser, main
+from .app import build_parser, main
 
 __all__ = ["main", "build_parser"]

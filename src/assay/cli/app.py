@@ -47,14 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a recipe")
     run.add_argument("recipe", help="Nova-compatible recipe YAML")
     _add_run_options(run)
-    run.add_argument("--debug", action="store_true", help="show tracebacks")
+    run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show tracebacks")
     demo = sub.add_parser("demo", help="offline demo on the embedded model")
     demo.add_argument("--output-dir", default="runs")
     demo.add_argument("--limit", type=int)
     demo.add_argument("-m", "--model", default=None)
     demo.add_argument("-M", dest="model_args", action="append", default=[])
     demo.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
-    demo.add_argument("--debug", action="store_true", help="show tracebacks")
+    demo.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                      help="show tracebacks")
     return parser
 
 

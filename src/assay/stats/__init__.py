@@ -1,0 +1,32 @@
+"""Statistics for evaluation results: pure numpy/scipy, seeded, no I/O.
+
+This package imports nothing else from assay, so every stage may use it.
+
+* :mod:`assay.stats.intervals`: mean with standard error, t-intervals, percentile bootstrap.
+* :mod:`assay.stats.bootstrap`: the seeded, chunked resampling those build on.
+"""
+
+from __future__ import annotations
+
+from assay.stats.bootstrap import (
+    DEFAULT_RESAMPLES,
+    make_rng,
+    resample_counts,
+    resample_indices,
+    resampled_sums,
+)
+from assay.stats.intervals import Interval, bootstrap_ci, finite, mean_ci, mean_stderr, sample_std
+
+__all__ = [
+    "DEFAULT_RESAMPLES",
+    "Interval",
+    "bootstrap_ci",
+    "finite",
+    "make_rng",
+    "mean_ci",
+    "mean_stderr",
+    "resample_counts",
+    "resample_indices",
+    "resampled_sums",
+    "sample_std",
+]

@@ -1,0 +1,120 @@
+"""Point estimates with standard errors and confidence intervals.
+
+Conventions (shared by every aggregate assay reports):
+
+* ``NaN`` entries are *missing* (an example that failed) and are dropped before
+  anything is computed; ``n`` is the number of values actually used.
+* The standard error of a mean is the sample standard deviation (``ddof=1``)
+  over ``sqrt(n)``, as lighteval's and lm-evaluation-harness's ``mean_stderr``;
+  with one value it is ``0.0`` (those libraries would divide by zero), with none
+  it is ``NaN``.
+* :func:`mean_ci` is a Student-t interval; :func:`bootstrap_ci` is a percentile
+  bootstrap whose standard error is the ``ddof=1`` deviation of the resampled
+  statistics. Both are deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from assay.stats.bootstrap import DEFAULT_RESAMPLES, resample_indices
+
+__all__ = ["Interval", "finite", "sample_std", "mean_stderr", "mean_ci", "bootstrap_ci"]
+
+_NAN = float("nan")
+
+
+class Interval(NamedTuple):
+    """An estimate with its standard error and a two-sided interval ``[lo, hi]``."""
+
+    estimate: float
+    stderr: float
+    lo: float
+    hi: float
+    n: int
+
+
+def finite(x: object) -> np.ndarray:
+    """``x`` as a 1-d float64 array with the NaN (missing) entries removed."""
+    arr = np.asarray(x, dtype=np.float64).ravel()
+    return arr[~np.isnan(arr)]
+
+
+def sample_std(x: object) -> float:
+    """Sample standard deviation (``ddof=1``); exactly 0.0 for fewer than two or identical values."""
+    arr = np.asarray(x, dtype=np.float64).ravel()
+    if arr.size < 2 or bool(np.all(arr == arr[0])):
+        return 0.0
+    return float(np.std(arr, ddof=1))
+
+
+def _check_level(level: float) -> None:
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+
+
+def _mean_sd(arr: np.ndarray) -> tuple[float, float]:
+    n = arr.size
+    if n == 0:
+        return _NAN, _NAN
+    mean = float(np.mean(arr))
+    return mean, sample_std(arr) / math.sqrt(n)
+
+
+def mean_stderr(x: object) -> tuple[float, float]:
+    """``(mean, stderr)`` of the non-NaN values of ``x`` (see module conventions)."""
+    return _mean_sd(finite(x))
+
+
+def mean_ci(x: object, level: float = 0.95) -> Interval:
+    """Mean with a Student-t confidence interval: ``(mean, stderr, lo, hi, n)``.
+
+    ``lo``/``hi`` are ``mean -/+ t_{(1+level)/2, n-1} * stderr``; they are NaN when
+    fewer than two values remain (no degrees of freedom), and equal to the mean
+    when all values are identical.
+    """
+    _check_level(level)
+    arr = finite(x)
+    mean, se = _mean_sd(arr)
+    n = int(arr.size)
+    if n < 2:
+        return Interval(mean, se, _NAN, _NAN, n)
+    from scipy.stats import t as student_t  # deferred: scipy.stats is slow to import
+
+    half = float(student_t.ppf(0.5 + level / 2.0, df=n - 1)) * se
+    return Interval(mean, se, mean - half, mean + half, n)
+
+
+def bootstrap_ci(stat_fn: Callable[[np.ndarray], float], data: object, *,
+                 n_resamples: int = DEFAULT_RESAMPLES, level: float = 0.95,
+                 seed: int = 0) -> Interval:
+    """Percentile bootstrap interval of ``stat_fn`` over the rows of ``data``.
+
+    ``data`` is resampled by rows (axis 0) with replacement, ``n_resamples`` times,
+    with :func:`assay.stats.bootstrap.resample_indices` (``Generator(PCG64(seed))``);
+    ``stat_fn`` receives each resample as an array shaped like ``data``. Returns
+    ``(stat_fn(data), stderr, lo, hi, n)`` where ``stderr`` is the ``ddof=1`` standard
+    deviation of the resampled statistics and ``lo``/``hi`` their
+    ``(1-level)/2`` and ``(1+level)/2`` percentiles (linear interpolation).
+    NaN rows are *not* dropped here: ``stat_fn`` sees the data as given.
+    Empty data gives NaN throughout.
+    """
+    _check_level(level)
+    arr = np.asarray(data)
+    n = int(arr.shape[0]) if arr.ndim else 0
+    if n == 0:
+        return Interval(_NAN, _NAN, _NAN, _NAN, 0)
+    estimate = float(stat_fn(arr))
+    boot = np.empty(n_resamples, dtype=np.float64)
+    pos = 0
+    for idx in resample_indices(n, n_resamples, seed=seed):
+        for row in idx:
+            boot[pos] = float(stat_fn(arr[row]))
+            pos += 1
+    tail = (1.0 - level) / 2.0 * 100.0
+    lo, hi = np.percentile(boot, [tail, 100.0 - tail])
+    return Interval(estimate, sample_std(boot), float(lo), float(hi), n)
