@@ -14,20 +14,24 @@ from assay.metrics.rouge import rouge_fmeasures, rouge_l_fmeasure, rouge_n_fmeas
 from tests.metrics.lighteval_oracle import helm_normalizer, lighteval_gen_qa
 
 # Characters every normaliser / tokenizer treats specially, mixed with arbitrary ones.
-_TRICKY = list("aAnNtThHeEiIfF ΣσςİKﬁ-.,'!?_$%0123456789١٢\n\t\r\x0b\x1c\u00a0\u2003\u3000")
+_TRICKY = list("aAnNtThHeEiIfFyY ΣσςİKﬁ-.,'!?_$%+0123456789١٢٣²𝟙Ｅ«»\u0307\n\t\r\x0b\x1c\x85\u00a0\u2003\u2028\u3000")
 tricky_text = st.text(alphabet=st.sampled_from(_TRICKY) | st.characters(), max_size=40)
+# Dense number-like pieces: what float() accepts or nearly accepts.
+_NUMBER_BITS = ["1", "12", "e", "E", "5", "inf", "Infinity", "iNf", "nan", "NaN", "1e5", "1e", "e5", "١", "²",
+                "\t", "\u00a0", "\u2003", "\n", " ", "-", ".", "_", "+", ",", "x", "the", "a"]
+number_text = st.lists(st.sampled_from(_NUMBER_BITS), max_size=10).map("".join)
 word_text = st.lists(st.sampled_from(["the", "a", "an", "The", "A", "1", "1.0", "inf", "nan", "1e5",
                                       "Infinity", "-", "x-y", "Σ", "ΟΔΟΣ", " ", "\n", ".", "1,000"]),
                      max_size=12).map(" ".join)
 
 
-@given(st.one_of(tricky_text, word_text))
-@settings(max_examples=1500, deadline=None)
+@given(st.one_of(tricky_text, word_text, number_text))
+@settings(max_examples=2500, deadline=None)
 def test_helm_normalize_equals_lighteval_transcription(text: str) -> None:
     assert helm_normalize(text) == helm_normalizer(text)
 
 
-@given(st.one_of(tricky_text, word_text), st.one_of(tricky_text, word_text))
+@given(st.one_of(tricky_text, word_text, number_text), st.one_of(tricky_text, word_text, number_text))
 @settings(max_examples=800, deadline=None)
 def test_em_qem_f1_equal_lighteval_transcription(pred: str, gold: str) -> None:
     ours, _ = GenQAScorer(["em", "qem", "f1", "f1_score_quasi"]).score(pred, gold)

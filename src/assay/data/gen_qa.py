@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from .jsonl import iter_jsonl
+from .jsonl import iter_jsonl, iter_jsonl_raw
 from .sample import Sample
 
 __all__ = ["GenQADataset", "DatasetInfo", "parse_gen_qa_row"]
@@ -54,7 +54,7 @@ def _images(obj: dict, path: Path, line: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _metadata(obj: dict, path: Path, line: int) -> tuple[str | None, dict | None]:
+def _metadata(obj: dict, path: Path, line: int, parse: bool = True) -> tuple[str | None, dict | None]:
     if "metadata" not in obj or obj["metadata"] is None:
         return None, None
     value = obj["metadata"]
@@ -65,7 +65,7 @@ def _metadata(obj: dict, path: Path, line: int) -> tuple[str | None, dict | None
                         f"{type(value).__name__}", file=path, line=line, field="metadata")
     parsed = None
     text = value.strip()
-    if text.startswith("{"):
+    if parse and text.startswith("{"):
         try:
             candidate = json.loads(text)
             parsed = candidate if isinstance(candidate, dict) else None
@@ -87,22 +87,21 @@ def _prediction(obj: dict, path: Path, line: int) -> str | None:
     return responses[0]["response"]
 
 
-def parse_gen_qa_row(obj: dict[str, Any], index: int, path: Path, line: int) -> Sample:
+def parse_gen_qa_row(obj: dict[str, Any], index: int, path: Path, line: int, *,
+                     parse_metadata: bool = True) -> Sample:
     query = _require_str(obj, "query", path, line)
     gold = _require_str(obj, "response", path, line)
     system = _require_str(obj, "system", path, line, optional=True)
     images = _images(obj, path, line)
-    meta_raw, meta = _metadata(obj, path, line)
+    meta_raw, meta = _metadata(obj, path, line, parse_metadata)
     prediction = _prediction(obj, path, line)
     rid = obj.get("id")
     if rid is not None and not isinstance(rid, (str, int)):
         raise DataError("expected a string or integer", file=path, line=line, field="id")
     if rid is None:
-        h = hashlib.blake2b(digest_size=6)
-        for part in (system or "", query, gold, meta_raw or ""):
-            h.update(part.encode("utf-8", "surrogatepass"))
-            h.update(b"\x00")
-        rid = f"{index:06d}-{h.hexdigest()}"
+        blob = "\x00".join((system or "", query, gold, meta_raw or ""))
+        digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+        rid = f"{index:06d}-{digest}"
     return Sample(index=index, id=str(rid), query=query, gold=gold, system=system, images=images,
                   metadata_raw=meta_raw, metadata=meta, prediction=prediction, line=line)
 
@@ -128,17 +127,18 @@ class GenQADataset:
         rows = 0
         unknown: set[str] = set()
         seen_ids: set[str] = set()
-        for index, (line, obj) in enumerate(iter_jsonl(self.path)):
+        for index, (line, raw, obj) in enumerate(iter_jsonl_raw(self.path)):
             if self.limit is not None and index >= self.limit:
                 break
-            sample = parse_gen_qa_row(obj, index, self.path, line)
+            sample = parse_gen_qa_row(obj, index, self.path, line, parse_metadata=False)
             if "id" in obj:
                 if sample.id in seen_ids:
                     raise DataError(f"duplicate id '{sample.id}'", file=self.path, line=line,
                                     field="id")
                 seen_ids.add(sample.id)
             unknown.update(k for k in obj if k not in _KNOWN)
-            h.update(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+            h.update(raw.strip())
+            h.update(b"\n")
             rows += 1
         if rows == 0:
             raise DataError("dataset is empty (no JSON lines)", file=self.path)

@@ -9,11 +9,17 @@ from typing import Any
 
 from ..errors import DataError
 
-__all__ = ["iter_jsonl"]
+__all__ = ["iter_jsonl", "iter_jsonl_raw"]
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_number, object)`` for each non-blank line; errors name file and line."""
+    for n, _raw, obj in iter_jsonl_raw(path):
+        yield n, obj
+
+
+def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
+    """Like :func:`iter_jsonl`, also yielding the line's raw bytes."""
     if not path.exists():
         raise DataError("dataset file not found", file=path)
     if path.is_dir():
@@ -32,4 +38,4 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not isinstance(obj, dict):
                 raise DataError(f"expected a JSON object, got {type(obj).__name__}",
                                 file=path, line=n)
-            yield n, obj
+            yield n, raw, obj

@@ -10,7 +10,8 @@ n-gram match count and ``t_n`` the number of hypothesis n-grams.
   space out each of ``{|}~ [\\]^_` space!"#$%& ()*+ :;<=>?@ /``; split ``.``/``,`` from a
   preceding non-digit and from a following non-digit; split ``-`` after a digit;
   tokens are ``str.split()`` of the result. The first rule is a pure per-character
-  rewrite, done here with ``str.translate``; the other three are context-dependent and
+  rewrite, so rule 1 + split is one ``findall`` (each such character alone, or a run
+  of other non-whitespace characters); the other three are context-dependent and
   use the same regular expressions in the same order, per whitespace-separated chunk
   (see :func:`tokenize_13a` for why that is equivalent).
 * Score (``BLEU.compute_bleu``): brevity penalty ``exp(1 - ref/hyp)`` when ``hyp < ref``
@@ -47,8 +48,10 @@ __all__ = [
 MAX_ORDER = 4
 N_STATS = 2 + 2 * MAX_ORDER
 
-_SPACED = "{|}~[\\]^_` !\"#$%&()*+:;<=>?@/"
-_SPACE_OUT = str.maketrans({c: f" {c} " for c in _SPACED})
+# Rule 1 of TokenizerRegexp spaces out each of these characters (and the space).
+_SPACED = re.escape("{|}~[\\]^_`!\"#$%&()*+:;<=>?@/")
+# Rule 1 followed by str.split(): each such character alone, or a run of other non-spaces.
+_RULE1_TOKENS = re.compile(f"[{_SPACED}]|[^{_SPACED}\\s]+")
 _PUNCT_AFTER_NONDIGIT = re.compile(r"([^0-9])([\.,])")
 _PUNCT_BEFORE_NONDIGIT = re.compile(r"([\.,])([^0-9])")
 _DASH_AFTER_DIGIT = re.compile(r"([0-9])(-)")
@@ -82,7 +85,7 @@ def tokenize_13a(text: str) -> list[str]:
     if "&" in line:
         line = (line.replace("&quot;", '"').replace("&amp;", "&")
                 .replace("&lt;", "<").replace("&gt;", ">"))
-    chunks = line.translate(_SPACE_OUT).split()
+    chunks = _RULE1_TOKENS.findall(line)
     if "." not in line and "," not in line and "-" not in line:
         return chunks
     out: list[str] = []

@@ -3,54 +3,53 @@
 lighteval's ``helm_normalizer`` (``lighteval/metrics/normalizations.py``) splits the
 text on every ``" "`` and ``"-"`` and, for each piece: lowercases it, deletes the
 ASCII punctuation of :data:`string.punctuation`, replaces it by ``str(float(piece))``
-when ``float()`` accepts it (so ``"1"`` and ``"1.0"`` both become ``"1.0"``, and
-``"1,000"`` becomes ``"1000.0"``), replaces the words ``a``/``an``/``the`` by a space,
-and collapses whitespace; the non-empty pieces are joined with single spaces.
+when ``float()`` accepts it (``"1"`` becomes ``"1.0"`` and ``"1,000"`` ``"1000.0"``, but
+``"1.0"`` becomes ``"10.0"`` since the point is deleted first; ``"Infinity"`` becomes
+``"inf"``), replaces the words ``a``/``an``/``the`` by a space and collapses whitespace;
+the non-empty pieces are joined with single spaces.
 
-:func:`helm_normalize` gives the same strings with whole-text operations, which is
-equivalent because the pieces are separated by ``" "`` (never case-ignorable, never
-a word character, so lowercasing, ``\\b`` and whitespace collapsing see the same
-boundaries); only the number step is done per piece, and only on pieces that
-contain a decimal digit or ``inf``/``nan`` (the only strings ``float()`` accepts
-once punctuation is gone). ``tests/metrics`` checks the equivalence on arbitrary
-text against a literal transcription of lighteval's function.
+:func:`helm_normalize` follows the same per-piece steps, and memoises the result
+per piece (LRU, 65,536 entries): answers reuse a small vocabulary, so most pieces
+are looked up rather than recomputed. ``tests/metrics`` checks it on arbitrary text
+against a literal transcription of lighteval's function.
 """
 
 from __future__ import annotations
 
 import re
 import string
+from functools import lru_cache
 
 __all__ = ["helm_normalize"]
 
-_DROP_PUNCT = str.maketrans("-", " ", string.punctuation.replace("-", ""))
+_PUNCT = string.punctuation
+_ASCII_PUNCT = _PUNCT.encode("ascii")
+_PUNCT_RUN = re.compile("[" + re.escape(_PUNCT) + "]+")
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 _ARTICLE_WORDS = frozenset(("a", "an", "the"))
+# float() accepts nothing without a decimal digit, "inf" or "nan" once punctuation is gone.
 _NUMBERISH = re.compile(r"\d|inf|nan")
 
 
-def _homogenize_numbers(text: str) -> str:
-    pieces = text.split(" ")
-    for i, piece in enumerate(pieces):
-        if _NUMBERISH.search(piece) is not None:
-            try:
-                pieces[i] = str(float(piece))
-            except ValueError:
-                pass
-    return " ".join(pieces)
+@lru_cache(maxsize=1 << 16)
+def _normalize_piece(piece: str) -> str:
+    """lighteval's steps for one piece (no ``" "`` or ``"-"`` inside)."""
+    if piece.isascii():
+        piece = piece.lower().encode("ascii").translate(None, _ASCII_PUNCT).decode("ascii")
+    else:
+        piece = _PUNCT_RUN.sub("", piece.lower())
+    if _NUMBERISH.search(piece) is not None:
+        try:
+            return str(float(piece))  # a float repr holds no article and no whitespace
+        except ValueError:
+            pass
+    if piece.isalnum():
+        # Only word characters (the underscore, the one other \w, is punctuation and
+        # gone): \b can only fall at the ends, so the piece is an article or unchanged.
+        return "" if piece in _ARTICLE_WORDS else piece
+    return " ".join(_ARTICLES.sub(" ", piece).split())
 
 
 def helm_normalize(text: str) -> str:
     """Lowercase, drop punctuation, unify numbers, drop articles, collapse whitespace."""
-    text = text.lower().translate(_DROP_PUNCT)
-    if _NUMBERISH.search(text) is not None:
-        text = _homogenize_numbers(text)
-    words = text.split()
-    if "".join(words).isalnum():
-        # Every word is made of word characters only (``\w`` is ``str.isalnum()`` plus
-        # the underscore, which is punctuation and already gone), so ``\b`` falls
-        # exactly at the word edges: an article is a whole word.
-        if _ARTICLE_WORDS.isdisjoint(words):
-            return " ".join(words)
-        return " ".join([w for w in words if w not in _ARTICLE_WORDS])
-    return " ".join(_ARTICLES.sub(" ", text).split())
+    return " ".join(filter(None, map(_normalize_piece, text.replace("-", " ").split(" "))))

@@ -48,7 +48,10 @@ def write_json(path: Path, obj: Any) -> None:
 
 
 class NativeWriter:
-    """Streams records to ``examples.jsonl`` and ``examples.parquet`` (row groups of 4096)."""
+    """Streams records to ``examples.jsonl`` and ``examples.parquet`` (row groups of 4096).
+
+    ``examples.jsonl`` holds the full record, including ``metric_state`` (the per-example
+    sufficient statistics of corpus metrics such as BLEU), so saved runs can be re-aggregated."""
 
     def __init__(self, run_dir: Path) -> None:
         self.jsonl_path = run_dir / "examples.jsonl"
@@ -57,13 +60,15 @@ class NativeWriter:
         self._pq = pq.ParquetWriter(str(self.parquet_path), EXAMPLES_SCHEMA, compression="zstd")
         self._rows: list[dict[str, Any]] = []
 
-    def add(self, rec: dict[str, Any]) -> None:
-        out = dict(rec)
-        out.pop("metric_state", None)
-        self._jsonl.write(json.dumps(out, ensure_ascii=False) + "\n")
-        row = dict(out)
-        row["metadata"] = None if rec["metadata"] is None else json.dumps(rec["metadata"],
-                                                                          ensure_ascii=False)
+    def add(self, rec: dict[str, Any], line: str | None = None) -> None:
+        """``line`` is the record's JSON text when the caller already has it (no re-encoding)."""
+        self._jsonl.write(line if line is not None else json.dumps(rec) + "\n")
+        row = dict(rec)
+        meta = rec["metadata"]
+        if meta is not None:
+            raw = rec["metadata_raw"]  # already the JSON text of the object in the usual case
+            row["metadata"] = raw if raw is not None and raw.lstrip().startswith("{") \
+                else json.dumps(meta, ensure_ascii=False)
         row["metrics"] = list(rec["metrics"].items())
         self._rows.append(row)
         if len(self._rows) >= _BATCH:
@@ -71,7 +76,11 @@ class NativeWriter:
 
     def _flush(self) -> None:
         if self._rows:
-            self._pq.write_table(pa.Table.from_pylist(self._rows, schema=EXAMPLES_SCHEMA))
+            # column by column: about five times faster than Table.from_pylist
+            rows = self._rows
+            columns = [pa.array([r.get(f.name) for r in rows], type=f.type)
+                       for f in EXAMPLES_SCHEMA]
+            self._pq.write_table(pa.Table.from_arrays(columns, schema=EXAMPLES_SCHEMA))
             self._rows = []
 
     def close(self) -> None:

@@ -76,37 +76,34 @@ class NovaWriter:
 
     def add(self, rec: dict[str, Any]) -> None:
         text = rec["prediction"] if rec["prediction"] is not None else ""
-        messages = [{"role": m["role"], "content": m["content"]} for m in rec["messages"]]
-        prompt_repr = repr(messages)
-        cells = {
-            "example": rec["query"],
-            "instruction": rec["system"] or "",
-            "full_prompt": prompt_repr,
-            "num_effective_few_shots": "0",
-            "num_asked_few_shots": "0",
-            "predictions": str([text]),
-            "input_tokens": "[]",
-            "cont_tokens": "[]",
-            "truncated": str([0]),
-            "padded": str([0]),
-            "gold": str([rec["gold"]]),
-            "pred_logits": pred_logprobs_cell(rec.get("logprobs")),
-            "choices": "[]",
-            "gold_index": "[]",
-            "metrics": str(rec["metrics"]),
-            "specifics": str({"metadata": rec["metadata_raw"]} if rec["metadata_raw"] is not None
-                             else {}),
-            "pred_logprobs": pred_logprobs_cell(rec.get("logprobs")),
-        }
-        for c in DETAILS_COLUMNS:
-            self._rows[c].append(cells[c])
+        prompt_repr = repr([{"role": m["role"], "content": m["content"]} for m in rec["messages"]])
+        lp = pred_logprobs_cell(rec.get("logprobs"))
+        meta = rec["metadata_raw"]
+        c = self._rows
+        c["example"].append(rec["query"])
+        c["instruction"].append(rec["system"] or "")
+        c["full_prompt"].append(prompt_repr)
+        c["num_effective_few_shots"].append("0")
+        c["num_asked_few_shots"].append("0")
+        c["predictions"].append(repr([text]))
+        c["input_tokens"].append("[]")
+        c["cont_tokens"].append("[]")
+        c["truncated"].append("[0]")
+        c["padded"].append("[0]")
+        c["gold"].append(repr([rec["gold"]]))
+        c["pred_logits"].append(lp)
+        c["choices"].append("[]")
+        c["gold_index"].append("[]")
+        c["metrics"].append(repr(rec["metrics"]))
+        c["specifics"].append(repr({"metadata": meta}) if meta is not None else "{}")
+        c["pred_logprobs"].append(lp)
         self._count += 1
         if self._count >= _BATCH:
             self._flush()
         if self._inf is not None:
-            row = {"prompt": prompt_repr, "inference": str([text]), "gold": rec["gold"]}
-            if rec["metadata_raw"] is not None:
-                row["metadata"] = rec["metadata_raw"]
+            row = {"prompt": prompt_repr, "inference": repr([text]), "gold": rec["gold"]}
+            if meta is not None:
+                row["metadata"] = meta
             self._inf.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def _flush(self) -> None:

@@ -78,27 +78,43 @@ class RunStore:
     def unit_path(self, unit_id: str) -> Path:
         return self.units_dir / f"{unit_id}.jsonl"
 
-    def finished_units(self) -> set[str]:
+    def finished_units(self, sizes: dict[str, int] | None = None) -> set[str]:
+        """Units recorded on disk. With ``sizes``, a unit file whose line count is not its
+        planned size (a torn write after an OS crash) is deleted so the unit is redone."""
         if not self.units_dir.exists():
             return set()
-        return {p.stem for p in self.units_dir.glob("*.jsonl")}
+        done = set()
+        for p in self.units_dir.glob("*.jsonl"):
+            if sizes is not None:
+                expected = sizes.get(p.stem)
+                if expected is None:
+                    continue
+                with p.open("rb") as fh:
+                    lines = fh.read().count(b"\n")
+                if lines != expected:
+                    p.unlink()
+                    continue
+            done.add(p.stem)
+        return done
 
     def write_unit(self, unit_id: str, records: list[ExampleRecord]) -> None:
         self.units_dir.mkdir(parents=True, exist_ok=True)
         final = self.unit_path(unit_id)
         tmp = final.with_suffix(".jsonl.tmp")
         with tmp.open("w", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in records))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
+            fh.write("".join(json.dumps(r.to_dict()) + "\n" for r in records))
+        os.replace(tmp, final)  # atomic: a killed process leaves a whole unit or none
+
+    def iter_unit_lines(self, unit_ids: list[str]) -> Iterator[str]:
+        """Records as JSON lines, unit by unit in the given (dataset) order."""
+        for uid in unit_ids:
+            with self.unit_path(uid).open(encoding="utf-8") as fh:
+                yield from fh
 
     def iter_unit_dicts(self, unit_ids: list[str]) -> Iterator[dict[str, Any]]:
         """Records as plain dicts, unit by unit in the given (dataset) order."""
-        for uid in unit_ids:
-            with self.unit_path(uid).open(encoding="utf-8") as fh:
-                for line in fh:
-                    yield json.loads(line)
+        for line in self.iter_unit_lines(unit_ids):
+            yield json.loads(line)
 
     def iter_records(self, unit_ids: list[str]) -> Iterator[ExampleRecord]:
         for d in self.iter_unit_dicts(unit_ids):

@@ -7,8 +7,9 @@ raw text); nothing a single example does can stop the run.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..backends.base import Backend
@@ -32,6 +33,7 @@ class ExampleContext:
     retry: RetryPolicy
     cache: ResponseCache | None = None
     identity: dict | None = None
+    rng: random.Random | None = None   # backoff jitter, shared by the run (seeded)
 
 
 def _logprobs_dicts(completion: Completion) -> list[dict] | None:
@@ -50,8 +52,16 @@ async def _infer(sample: Sample, request: InferenceRequest,
             return hit, None, True, 0
     try:
         async with ctx.semaphore:
-            completion, attempts = await retry_async(lambda: ctx.backend.generate(request),
-                                                      ctx.retry)
+            try:  # first attempt directly: the retry machinery is only paid for on failure
+                completion, attempts = await ctx.backend.generate(request), 1
+            except GenerationError as first:
+                if not first.retryable or ctx.retry.max_attempts <= 1:
+                    raise
+                await asyncio.sleep(0)
+                completion, more = await retry_async(
+                    lambda: ctx.backend.generate(request),
+                    replace(ctx.retry, max_attempts=ctx.retry.max_attempts - 1), rng=ctx.rng)
+                attempts = 1 + more
     except GenerationError as exc:
         return None, ExampleError("inference", exc.kind, exc.message, exc.raw), False, \
             getattr(exc, "attempts", 1)

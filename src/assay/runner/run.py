@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import os
+import random
 import sys
 import time
 from dataclasses import dataclass
@@ -151,12 +152,13 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
         concurrency = a.concurrency or backend.max_concurrency
         unit_size = a.unit_size or default_unit_size(info.rows, backend.cacheable)
         units = plan_units(info.rows, unit_size, fingerprint)
-        finished = store.finished_units() & {u.id for u in units}
+        finished = store.finished_units({u.id: u.size for u in units})
         already = sum(u.size for u in units if u.id in finished)
         start = time.time()
         ctx = ExampleContext(backend=backend, settings=_settings(recipe), scorer=scorer,
                              semaphore=asyncio.Semaphore(concurrency),
-                             retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity)
+                             retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity,
+                             rng=random.Random(a.seed))
         with Progress(info.rows, description=f"{recipe.run.name} [{backend.name}]",
                       mode=options.progress, initial=already) as progress:
             executor = LocalExecutor(store, ctx, progress, concurrency=concurrency,
@@ -183,9 +185,10 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
     native = NativeWriter(store.dir)
     nova = NovaWriter(store.dir, model=model, date_id=date_id, key=key)
     try:
-        for rec in store.iter_unit_dicts(unit_ids):
+        for line in store.iter_unit_lines(unit_ids):
+            rec = json.loads(line)
             collector.add(rec)
-            native.add(rec)
+            native.add(rec, line)
             nova.add(rec)
     finally:
         native.close()
