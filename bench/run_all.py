@@ -143,16 +143,16 @@ class _RssPoller(threading.Thread):
         self.pid, self.interval = pid, interval
         self.peak_kb = 0
         self.samples = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
             self.samples += 1
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 

@@ -223,3 +223,55 @@ def test_several_instances_give_the_same_answers(smollm2):
 
     one, two = asyncio.run(go())
     assert one.text == two.text == gen(smollm2, r).text
+
+
+def _reference_logprobs(backend, r):
+    """llama-cpp-python's own chat logprobs for the same request (the slow path)."""
+    from assay.backends import local as local_mod
+
+    llm = backend._instances[0]
+    s = r.settings
+    llm.reset()
+    out = llm.create_chat_completion(
+        messages=[m.to_dict() for m in r.messages], max_tokens=s.max_new_tokens,
+        temperature=s.temperature, top_p=s.top_p, top_k=0 if s.top_k < 0 else s.top_k,
+        min_p=0.0, typical_p=1.0, repeat_penalty=1.0, seed=s.seed, stop=list(s.stop),
+        logprobs=True, top_logprobs=s.top_logprobs)
+    return out["choices"][0]["message"]["content"], local_mod._chat_logprobs(
+        out["choices"][0]["logprobs"], s.top_logprobs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings", [
+    dict(top_logprobs=5),
+    dict(top_logprobs=4, temperature=1.2, seed=7),  # sampled tokens need not be the top-1
+    dict(top_logprobs=3, max_new_tokens=5),
+])
+def test_fast_logprobs_equal_llama_cpp_python_logprobs(smollm2, settings):
+    r = req((Message("user", "Write a haiku about the sea."),), **settings)
+    c = gen(smollm2, r)
+    text, ref = _reference_logprobs(smollm2, r)
+    assert c.text == text
+    assert [t.token for t in c.logprobs] == [t.token for t in ref]
+    assert [t.logprob for t in c.logprobs] == pytest.approx([t.logprob for t in ref], abs=1e-6)
+    for mine, theirs in zip(c.logprobs, ref):
+        assert len(mine.top) == settings["top_logprobs"]
+        # llama-cpp-python keys alternatives by text (duplicates collapse) and always adds the
+        # sampled token; compare on what both have
+        theirs_map = dict(theirs.top)
+        for tok, lp in mine.top:
+            if tok in theirs_map:
+                assert lp == pytest.approx(theirs_map[tok], abs=1e-6)
+
+
+@pytest.mark.slow
+def test_fallback_to_llama_cpp_python_logprobs(smollm2, monkeypatch):
+    from assay.backends import local as local_mod
+
+    r = req(top_logprobs=3, max_new_tokens=12)
+    fast = gen(smollm2, r)
+    monkeypatch.setattr(local_mod, "_logprobs_from_scores", lambda *a, **k: None)
+    slow = gen(smollm2, r)
+    assert slow.text == fast.text
+    assert [(t.token, round(t.logprob, 5)) for t in slow.logprobs] == \
+           [(t.token, round(t.logprob, 5)) for t in fast.logprobs]

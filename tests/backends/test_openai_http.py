@@ -324,3 +324,15 @@ def test_outer_retry_loop_does_not_multiply_attempts(scripted_server):
     with pytest.raises(GenerationError) as ei:
         asyncio.run(go())
     assert len(srv.posts()) == 3 and ei.value.attempts == 3 and ei.value.kind == "server"
+
+
+def test_proxy_environment_is_not_used_for_loopback(scripted_server, monkeypatch):
+    dead = f"http://127.0.0.1:{free_port()}"
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(var, dead)
+    srv = scripted_server.script(Reply(200, chat_payload("direct")))
+    b = backend(srv)
+    asyncio.run(b.preflight())
+    assert generate(b, request()).text == "direct"
+    assert b._trust_env is False
+    assert create_backend(ModelSpec.parse("openai/m", {"base_url": "https://example.org/v1"}))._trust_env

@@ -95,3 +95,8 @@ def test_scorer_never_raises_on_arbitrary_text(pred: str, gold: str) -> None:
 def test_shared_rouge_equals_separate_definitions(pred: list[str], gold: list[str]) -> None:
     assert rouge_fmeasures(pred, gold) == (rouge_n_fmeasure(pred, gold, 1), rouge_n_fmeasure(pred, gold, 2),
                                            rouge_l_fmeasure(pred, gold))
+
+
+def test_long_pieces_bypass_the_memo_but_normalize_the_same() -> None:
+    for text in ["The" + "a.b," * 40, "1" * 120, "x\u2003the" * 30 + " an", "١" * 70 + " 12"]:
+        assert helm_normalize(text) == helm_normalizer(text)

@@ -112,3 +112,9 @@ def test_corpus_bleu_skips_failed_examples() -> None:
     assert abs(out["bleu"] - expected) <= TOL
     ref_r1 = [_ROUGE.score(g, p)["rouge1"].fmeasure for p, g in kept]
     assert abs(out["rouge1"] - sum(ref_r1) / len(ref_r1)) <= TOL
+
+
+def test_long_chunks_bypass_the_memo_but_tokenize_the_same() -> None:
+    texts = ["a.b," * 40, "1-2.3," * 30 + " end.", "x" * 200 + ". " + "y," * 50, "http://example.com/" + "a.b/" * 30]
+    for text in texts:
+        assert tokenize_13a(text) == _13A(text.rstrip()).split()

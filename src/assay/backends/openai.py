@@ -47,6 +47,7 @@ __all__ = ["OpenAIBackend", "DEFAULT_BASE_URL"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DIALECTS = ("openai", "llama_cpp")
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 RAW_LIMIT = 2000
 _REDACTED = "<redacted>"
 
@@ -97,6 +98,8 @@ class OpenAIBackend:
         self.name = f"openai/{model}"
         self.base_url = base_url.rstrip("/")
         self.display_url = _strip_userinfo(self.base_url)
+        # Proxy settings from the environment apply to remote endpoints, never to loopback.
+        self._trust_env = (urlsplit(self.base_url).hostname or "") not in _LOOPBACK
         self.api_key_env = api_key_env
         self._key = _Secret(os.environ.get(api_key_env) if api_key_env else None)
         self.timeout = float(timeout)
@@ -162,7 +165,8 @@ class OpenAIBackend:
                                   max_keepalive_connections=max(1, self.max_concurrency))
             timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
             self._client = httpx.AsyncClient(timeout=timeout, limits=limits,
-                                             follow_redirects=False, trust_env=False)
+                                             follow_redirects=False,
+                                             trust_env=self._trust_env)
             self._client_loop = loop
         return self._client
 
@@ -327,7 +331,8 @@ class OpenAIBackend:
         httpx = self._httpx()
         url = f"{self.base_url}/models"
         try:
-            async with httpx.AsyncClient(timeout=self.preflight_timeout, trust_env=False) as c:
+            async with httpx.AsyncClient(timeout=self.preflight_timeout,
+                                         trust_env=self._trust_env) as c:
                 resp = await c.get(url, headers=self._headers())
         except httpx.TimeoutException:
             raise BackendUnavailable(f"cannot reach {self.display_url}/models: no answer within "

@@ -56,10 +56,10 @@ _PUNCT_AFTER_NONDIGIT = re.compile(r"([^0-9])([\.,])")
 _PUNCT_BEFORE_NONDIGIT = re.compile(r"([\.,])([^0-9])")
 _DASH_AFTER_DIGIT = re.compile(r"([0-9])(-)")
 _LOG_ZERO = -9999999999
+_MEMO_MAX_CHARS = 64  # longer chunks are rare and not worth holding in the memo
 
 
-@lru_cache(maxsize=1 << 16)
-def _split_chunk(chunk: str) -> tuple[str, ...]:
+def _apply_context_rules(chunk: str) -> tuple[str, ...]:
     """The context-dependent 13a rules applied to one whitespace-free chunk."""
     line = f" {chunk} "
     line = _PUNCT_AFTER_NONDIGIT.sub(r"\1 \2 ", line)
@@ -68,14 +68,30 @@ def _split_chunk(chunk: str) -> tuple[str, ...]:
     return tuple(line.split())
 
 
+_memo_context_rules = lru_cache(maxsize=1 << 16)(_apply_context_rules)
+
+
+def _split_chunk(chunk: str) -> tuple[str, ...]:
+    head, last = chunk[:-1], chunk[-1]
+    if (last == "." or last == ",") and head and "." not in head and "," not in head and "-" not in head:
+        # The most common shape, "word." or "1648,": the final mark is the only
+        # candidate of every rule, and rule 2 (non-digit before it) or rule 3 (the
+        # padding space after it) always splits it off.
+        return head, last
+    if len(chunk) > _MEMO_MAX_CHARS:
+        return _apply_context_rules(chunk)
+    return _memo_context_rules(chunk)
+
+
 def tokenize_13a(text: str) -> list[str]:
     """sacrebleu's default ``13a`` tokens of one segment (after its ``rstrip``).
 
-    The three context rules only look at a character and its neighbours, and a
-    whitespace neighbour behaves like the padding space: a match never needs a
-    whitespace character in a role another match needs. So they are applied per
-    whitespace-separated chunk, only to chunks containing ``.``, ``,`` or ``-``,
-    and memoised per chunk (LRU, 65,536 entries).
+    Rule 1 plus the final split is one ``findall``. After rule 1 every remaining
+    run of non-whitespace characters (a chunk) is delimited by whitespace, and the
+    three context rules only look at a character and its neighbours, where a
+    whitespace neighbour behaves like the padding space and is never needed by two
+    matches. So those rules are applied per chunk, only to chunks containing ``.``,
+    ``,`` or ``-``, memoised per chunk (LRU, 65,536 chunks of at most 64 characters).
     """
     line = text.rstrip()
     if "<skipped>" in line:

@@ -101,7 +101,7 @@ class GenQAScorer:
         self._qem = "qem" in chosen
         self._f1 = "f1" in chosen
         self._f1q = "f1_score_quasi" in chosen
-        self._rouge = [m for m in ("rouge1", "rouge2", "rougeL") if m in chosen]
+        self._rouge = not chosen.isdisjoint(("rouge1", "rouge2", "rougeL"))
         self._bleu = "bleu" in chosen
 
     def __repr__(self) -> str:

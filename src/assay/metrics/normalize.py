@@ -8,10 +8,10 @@ when ``float()`` accepts it (``"1"`` becomes ``"1.0"`` and ``"1,000"`` ``"1000.0
 ``"inf"``), replaces the words ``a``/``an``/``the`` by a space and collapses whitespace;
 the non-empty pieces are joined with single spaces.
 
-:func:`helm_normalize` follows the same per-piece steps, and memoises the result
-per piece (LRU, 65,536 entries): answers reuse a small vocabulary, so most pieces
-are looked up rather than recomputed. ``tests/metrics`` checks it on arbitrary text
-against a literal transcription of lighteval's function.
+:func:`helm_normalize` follows the same per-piece steps and memoises the result
+per piece (LRU, 65,536 pieces of at most 64 characters): answers reuse a small
+vocabulary, so most pieces are looked up rather than recomputed. ``tests/metrics``
+checks it on arbitrary text against a literal transcription of lighteval's function.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ _ARTICLE_WORDS = frozenset(("a", "an", "the"))
 _NUMBERISH = re.compile(r"\d|inf|nan")
 
 
-@lru_cache(maxsize=1 << 16)
 def _normalize_piece(piece: str) -> str:
     """lighteval's steps for one piece (no ``" "`` or ``"-"`` inside)."""
     if piece.isascii():
@@ -50,6 +49,18 @@ def _normalize_piece(piece: str) -> str:
     return " ".join(_ARTICLES.sub(" ", piece).split())
 
 
+_MEMO_MAX_CHARS = 64  # longer pieces are rare and not worth holding in the memo
+_memo_normalize_piece = lru_cache(maxsize=1 << 16)(_normalize_piece)
+
+
+def _piece(piece: str) -> str:
+    if len(piece) > _MEMO_MAX_CHARS:
+        return _normalize_piece(piece)
+    return _memo_normalize_piece(piece)
+
+
 def helm_normalize(text: str) -> str:
     """Lowercase, drop punctuation, unify numbers, drop articles, collapse whitespace."""
-    return " ".join(filter(None, map(_normalize_piece, text.replace("-", " ").split(" "))))
+    pieces = text.replace("-", " ").split(" ")
+    fn = _memo_normalize_piece if max(map(len, pieces)) <= _MEMO_MAX_CHARS else _piece
+    return " ".join(filter(None, map(fn, pieces)))

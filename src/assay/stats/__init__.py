@@ -4,6 +4,7 @@ This package imports nothing else from assay, so every stage may use it.
 
 * :mod:`assay.stats.intervals`: mean with standard error, t-intervals, percentile bootstrap.
 * :mod:`assay.stats.bootstrap`: the seeded, chunked resampling those build on.
+* :mod:`assay.stats.student_t`: Student-t quantiles without scipy.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from assay.stats.bootstrap import (
     resampled_sums,
 )
 from assay.stats.intervals import Interval, bootstrap_ci, finite, mean_ci, mean_stderr, sample_std
+from assay.stats.student_t import t_quantile
 
 __all__ = [
     "DEFAULT_RESAMPLES",
@@ -29,4 +31,5 @@ __all__ = [
     "resample_indices",
     "resampled_sums",
     "sample_std",
+    "t_quantile",
 ]

@@ -25,8 +25,8 @@ __all__ = [
 DEFAULT_RESAMPLES = 1000
 
 # Upper bound on the number of index cells (resamples x n) materialised at once:
-# 2**22 int64 cells = 32 MiB per chunk array.
-_CHUNK_CELLS = 1 << 22
+# 2**18 int64 cells = 2 MiB per chunk array.
+_CHUNK_CELLS = 1 << 18
 
 
 def make_rng(seed: int) -> np.random.Generator:
@@ -70,9 +70,12 @@ def resampled_sums(data: np.ndarray, n_resamples: int = DEFAULT_RESAMPLES, *,
 
     ``data`` is ``(n,)`` or ``(n, d)``; the result is ``(n_resamples,)`` or
     ``(n_resamples, d)``. Sums of integer-valued float data are exact below 2**53.
+    The product uses ``einsum`` (plain C loops), not BLAS: a threaded BLAS stalls
+    on these thin products when the cores are busy, and this stays reproducible.
     """
     arr = np.asarray(data, dtype=np.float64)
     flat = arr.reshape(arr.shape[0], -1)
-    parts = [counts @ flat for counts in resample_counts(flat.shape[0], n_resamples, seed=seed)]
+    parts = [np.einsum("kn,nd->kd", counts, flat)
+             for counts in resample_counts(flat.shape[0], n_resamples, seed=seed)]
     out = np.concatenate(parts, axis=0)
     return out.reshape((n_resamples,) + arr.shape[1:])

@@ -7,10 +7,11 @@ Conventions (shared by every aggregate assay reports):
 * The standard error of a mean is the sample standard deviation (``ddof=1``)
   over ``sqrt(n)``, as lighteval's and lm-evaluation-harness's ``mean_stderr``;
   with one value it is ``0.0`` (those libraries would divide by zero), with none
-  it is ``NaN``.
-* :func:`mean_ci` is a Student-t interval; :func:`bootstrap_ci` is a percentile
+  it is ``NaN``; identical values give exactly ``0.0``.
+* :func:`mean_ci` is a Student-t interval (quantiles from
+  :mod:`assay.stats.student_t`, no scipy); :func:`bootstrap_ci` is a percentile
   bootstrap whose standard error is the ``ddof=1`` deviation of the resampled
-  statistics. Both are deterministic for a given seed.
+  statistics, deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from assay.stats.bootstrap import DEFAULT_RESAMPLES, resample_indices
+from assay.stats.student_t import t_quantile
 
 __all__ = ["Interval", "finite", "sample_std", "mean_stderr", "mean_ci", "bootstrap_ci"]
 
@@ -83,9 +85,7 @@ def mean_ci(x: object, level: float = 0.95) -> Interval:
     n = int(arr.size)
     if n < 2:
         return Interval(mean, se, _NAN, _NAN, n)
-    from scipy.stats import t as student_t  # deferred: scipy.stats is slow to import
-
-    half = float(student_t.ppf(0.5 + level / 2.0, df=n - 1)) * se
+    half = t_quantile(0.5 + level / 2.0, n - 1) * se
     return Interval(mean, se, mean - half, mean + half, n)
 
 
