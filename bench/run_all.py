@@ -557,8 +557,21 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                  for n, r in p5.items() if "wall_s" in r}
         if peaks:
             lo, hi = min(peaks.values()), max(peaks.values())
-            s["perf5"] = {"peak_rss_bytes": {str(n): b for n, b in sorted(peaks.items())},
-                          "max_bytes": hi, "bar_bytes": 10**9, "growth_max_over_min": round(hi / lo, 3),
+            ns = sorted(peaks)
+            # Least-squares slope of peak RSS against rows: what each extra row costs.
+            slope = 0.0
+            if len(ns) > 1:
+                mx = statistics.fmean(ns)
+                my = statistics.fmean(peaks[n] for n in ns)
+                slope = (sum((n - mx) * (peaks[n] - my) for n in ns)
+                         / sum((n - mx) ** 2 for n in ns))
+            s["perf5"] = {"peak_rss_bytes": {str(n): peaks[n] for n in ns},
+                          "max_bytes": hi, "bar_bytes": 10**9,
+                          "growth_max_over_min": round(hi / lo, 3),
+                          "slope_bytes_per_row": round(slope, 1),
+                          "projected_bytes_at_1e7_rows": int(peaks[ns[-1]] + slope * (10**7 - ns[-1])),
+                          # "flat": at most 25% growth over the measured range (10x rows).
+                          "flat": hi / lo <= 1.25, "le_1gb": hi <= 10**9,
                           "pass": hi <= 10**9 and hi / lo <= 1.25}
     return s
 

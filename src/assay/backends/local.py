@@ -5,7 +5,7 @@
 * ``local/<path>.gguf``     any GGUF file (``local//abs/path/m.gguf``, ``local/models/m.gguf``).
 
 ``-M`` arguments: ``n_ctx`` (default 2048, rounded up to a multiple of 256 as llama.cpp
-does), ``n_threads``, ``n_batch`` (512), ``seed``
+does), ``n_threads`` (default: every core this process may use, shared among instances), ``n_batch`` (512), ``seed``
 (llama.cpp's initial seed; each request's ``settings.seed`` is what sampling uses),
 ``chat_format`` (default: the chat template stored in the GGUF), ``concurrency``
 (number of model instances, default 1) and ``reuse_prefix`` (keep llama.cpp's KV-cache
@@ -142,8 +142,12 @@ class LocalBackend:
         kwargs: dict[str, Any] = dict(model_path=str(self.path), n_ctx=self.n_ctx,
                                       n_batch=min(self.n_batch, self.n_ctx), logits_all=True,
                                       verbose=False)
-        if self.n_threads:
-            kwargs["n_threads"] = int(self.n_threads)
+        # llama-cpp-python defaults to half the cores; a single model uses them all, and
+        # several instances (concurrency > 1) share them.
+        threads = int(self.n_threads) if self.n_threads else max(
+            1, len(os.sched_getaffinity(0)) // max(1, self.max_concurrency))
+        kwargs["n_threads"] = threads
+        kwargs["n_threads_batch"] = threads
         if self.seed is not None:
             kwargs["seed"] = int(self.seed)
         if self.chat_format:

@@ -20,8 +20,8 @@ def print_summary(summary: dict[str, Any], *, title: str, stream: TextIO | None 
     from rich.table import Table
 
     stream = stream or sys.stdout
-    console = Console(file=stream, width=max(100, Console(file=stream).width or 100),
-                      highlight=False)
+    tty = stream.isatty() if hasattr(stream, "isatty") else False
+    console = Console(file=stream, width=None if tty else 200, highlight=False)
     n, err = summary["n_examples"], summary["n_errors"]
     head = f"{title}: {n} examples, {err} failed"
     if summary.get("errors_by_kind"):
@@ -35,16 +35,20 @@ def print_summary(summary: dict[str, Any], *, title: str, stream: TextIO | None 
     console.print(table)
     metric_names = list(summary["metrics"])
     for field, segments in summary.get("groups", {}).items():
-        t = Table(title=f"by {field}", title_justify="left")
-        t.add_column(field)
+        t = Table(title=f"by {field} (value ± 95% CI half-width)", title_justify="left")
+        t.add_column(field, overflow="fold")
         t.add_column("n", justify="right")
         t.add_column("failed", justify="right")
         for name in metric_names:
-            t.add_column(name + " (95% CI)", justify="right")
+            t.add_column(name, justify="right")
         for seg, info in segments.items():
             cells = []
             for name in metric_names:
                 m = info["metrics"][name]
-                cells.append(f"{_fmt(m['value'], 3)} [{_fmt(m['ci_low'], 2)}, {_fmt(m['ci_high'], 2)}]")
+                digits = 1 if name == "bleu" else 3
+                half = (m["ci_high"] - m["ci_low"]) / 2 if m["ci_high"] is not None and \
+                    m["ci_low"] is not None and math.isfinite(m["ci_high"]) else None
+                cells.append(_fmt(m["value"], digits) + (f"±{_fmt(half, digits - 1 or 1)}"
+                                                         if half is not None else ""))
             t.add_row(seg, str(info["n"]), str(info["n_errors"]), *cells)
         console.print(t)

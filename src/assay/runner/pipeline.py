@@ -43,15 +43,19 @@ def _logprobs_dicts(completion: Completion) -> list[dict] | None:
 
 
 async def _infer(sample: Sample, request: InferenceRequest,
-                 ctx: ExampleContext) -> tuple[Completion | None, ExampleError | None, bool, int]:
+                 ctx: ExampleContext) -> tuple[Completion | None, ExampleError | None, bool, int,
+                                               float]:
+    """Returns (completion, error, cached, attempts, latency); latency counts only the time
+    the request held a concurrency slot, not the time it queued for one."""
     key = None
     if ctx.cache is not None and ctx.backend.cacheable:
         key = cache_key(ctx.identity or ctx.backend.identity(), request)
         hit = ctx.cache.get(key)
         if hit is not None:
-            return hit, None, True, 0
+            return hit, None, True, 0, 0.0
     try:
         async with ctx.semaphore:
+            t0 = time.perf_counter()
             try:  # first attempt directly: the retry machinery is only paid for on failure
                 completion, attempts = await ctx.backend.generate(request), 1
             except GenerationError as first:
@@ -64,13 +68,14 @@ async def _infer(sample: Sample, request: InferenceRequest,
                 attempts = 1 + more
     except GenerationError as exc:
         return None, ExampleError("inference", exc.kind, exc.message, exc.raw), False, \
-            getattr(exc, "attempts", 1)
+            getattr(exc, "attempts", 1), time.perf_counter() - t0
     except Exception as exc:  # a backend bug must not stop the run: it is data
         return None, ExampleError("inference", "exception", f"{type(exc).__name__}: {exc}"), \
-            False, 1
+            False, 1, time.perf_counter() - t0
+    latency = time.perf_counter() - t0
     if key is not None:
         ctx.cache.put(key, completion)
-    return completion, None, False, attempts
+    return completion, None, False, attempts, latency
 
 
 async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
@@ -78,9 +83,7 @@ async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
     request = InferenceRequest(messages=messages, settings=ctx.settings, example_id=sample.id,
                                precomputed=sample.prediction,
                                extra={"index": sample.index, "gold": sample.gold})
-    t0 = time.perf_counter()
-    completion, error, cached, attempts = await _infer(sample, request, ctx)
-    latency = time.perf_counter() - t0
+    completion, error, cached, attempts, latency = await _infer(sample, request, ctx)
     metrics: dict[str, float] = {}
     state: dict[str, list[float]] = {}
     if completion is not None:
