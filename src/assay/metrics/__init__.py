@@ -14,7 +14,7 @@ the tests check them against those libraries.
 
 from __future__ import annotations
 
-from assay.metrics.aggregate import STDERR_SUFFIX, mean_with_stderr
+from assay.metrics.aggregate import AGGREGATIONS, STDERR_SUFFIX, aggregate_values, mean_with_stderr
 from assay.metrics.bleu import corpus_bleu, sentence_bleu, tokenize_13a
 from assay.metrics.exact_match import exact_match, quasi_exact_match
 from assay.metrics.genqa import GEN_QA_METRICS, METRIC_ALIASES, GenQAScorer, resolve_metrics
@@ -23,9 +23,11 @@ from assay.metrics.rouge import lcs_length, rouge_tokenize
 from assay.metrics.token_f1 import quasi_token_f1, token_f1
 
 __all__ = [
+    "AGGREGATIONS",
     "GEN_QA_METRICS",
     "METRIC_ALIASES",
     "STDERR_SUFFIX",
+    "aggregate_values",
     "GenQAScorer",
     "corpus_bleu",
     "exact_match",

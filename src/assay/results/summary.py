@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.stratify import group_value, interval, stratify
+from ..metrics.aggregate import aggregate_values
 
 __all__ = ["SummaryCollector"]
 
@@ -19,9 +20,12 @@ class SummaryCollector:
     Memory is a few floats per example, so a million rows stay small."""
 
     def __init__(self, scorer: Any, metric_names: Sequence[str], group_by: Sequence[str],
-                 *, seed: int = 0) -> None:
+                 *, seed: int = 0, custom_aggregation: str = "average") -> None:
         self.scorer = scorer
         self.metric_names = list(metric_names)
+        self.builtin = set(metric_names)
+        self.custom_aggregation = custom_aggregation
+        self.custom_names: list[str] = []
         self.group_by = list(group_by)
         self.seed = seed
         self._values: dict[str, list[float]] = {m: [] for m in self.metric_names}
@@ -34,6 +38,7 @@ class SummaryCollector:
         self.latency = 0.0
         self.output_tokens = 0
         self.expected_index = 0
+        self.processor_errors = 0
 
     def add(self, rec: dict[str, Any]) -> None:
         if rec["index"] != self.expected_index:
@@ -42,15 +47,21 @@ class SummaryCollector:
         self.expected_index += 1
         self.n += 1
         metrics = rec["metrics"]
-        for m in self.metric_names:
+        for name in metrics:
+            if name not in self._values:     # a custom metric seen for the first time
+                self.custom_names.append(name)
+                self._values[name] = [float("nan")] * (self.n - 1)
+        for m, col in self._values.items():
             v = metrics.get(m)
-            self._values[m].append(float("nan") if v is None else float(v))
+            col.append(float("nan") if v is None else float(v))
         for name, st in rec.get("metric_state", {}).items():
             self._states.setdefault(name, []).append((self.n - 1, st))
         err = rec.get("error")
         self._errors.append(err is not None)
         if err is not None:
             self.error_kinds[f"{err['stage']}:{err['kind']}"] += 1
+            if err["stage"] in ("preprocess", "postprocess"):
+                self.processor_errors += 1
         for f in self.group_by:
             self._keys[f].append(group_value(rec.get("metadata"), f))
         self.cached += bool(rec.get("cached"))
@@ -74,22 +85,31 @@ class SummaryCollector:
         states = self._state_arrays()
         errors = np.asarray(self._errors, dtype=bool)
 
+        custom = sorted(self.custom_names)
+        names = self.metric_names + custom
+
         def aggregate(v: dict[str, np.ndarray], s: dict[str, np.ndarray]) -> dict[str, float]:
-            return self.scorer.aggregate(v, s, seed=self.seed)
+            out = self.scorer.aggregate({k: v[k] for k in self.metric_names}, s, seed=self.seed)
+            for name in custom:
+                out.update(aggregate_values(name, v[name], self.custom_aggregation))
+            return out
 
         flat = aggregate(values, states)
         metrics = {}
-        for m in self.metric_names:
+        for m in names:
             val, se = flat.get(m, float("nan")), flat.get(m + "_stderr", float("nan"))
             scored = int(np.count_nonzero(~np.isnan(values[m])))
             lo, hi = interval(val, se, scored)
             metrics[m] = {"value": val, "stderr": se, "ci_low": lo, "ci_high": hi, "n": scored}
         groups = stratify(self.group_by, self._keys, values, states, errors, aggregate,
-                          self.metric_names) if self.group_by else {}
+                          names) if self.group_by else {}
         return {
             "n_examples": self.n,
             "n_errors": int(errors.sum()),
             "errors_by_kind": dict(sorted(self.error_kinds.items())),
+            "processor_errors": self.processor_errors,
+            "custom_metrics": custom,
+            "custom_aggregation": self.custom_aggregation if custom else None,
             "run_stats": {"n_cached": self.cached, "output_tokens": self.output_tokens,
                           "latency_s_total": self.latency},
             "flat": {k: flat[k] for k in sorted(flat)},

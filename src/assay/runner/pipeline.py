@@ -1,4 +1,5 @@
-"""The per-example flow: sample → prompt → (cache) → backend → scorer → ExampleRecord.
+"""The per-example flow: sample → (preprocessor) → prompt → (cache) → backend → scorer →
+(postprocessor) → ExampleRecord.
 
 Every failure on the way is caught here and recorded on the example (stage, kind, message,
 raw text); nothing a single example does can stop the run.
@@ -34,6 +35,9 @@ class ExampleContext:
     cache: ResponseCache | None = None
     identity: dict | None = None
     rng: random.Random | None = None   # backoff jitter, shared by the run (seeded)
+    processor: Any = None              # a loaded BYOM Processor, or None
+    preprocess: bool = False
+    postprocess: bool = False
 
 
 def _logprobs_dicts(completion: Completion) -> list[dict] | None:
@@ -78,12 +82,51 @@ async def _infer(sample: Sample, request: InferenceRequest,
     return completion, None, False, attempts, latency
 
 
+async def _preprocess(sample: Sample, ctx: ExampleContext) -> tuple[Sample, ExampleError | None]:
+    """The preprocess response replaces ``system``, ``prompt`` (the query) and ``gold``."""
+    from ..processors.errors import ProcessorError
+
+    try:
+        body = await ctx.processor.preprocess(
+            {"system": sample.system, "prompt": sample.query, "gold": sample.gold})
+    except ProcessorError as exc:
+        return sample, ExampleError("preprocess", "processor", exc.message, exc.raw)
+    except Exception as exc:  # a processor bug is data too
+        return sample, ExampleError("preprocess", "exception", f"{type(exc).__name__}: {exc}")
+    return replace(sample, system=body.get("system"), query=body["prompt"],
+                   gold=body["gold"]), None
+
+
+async def _postprocess(sample: Sample, text: str, ctx: ExampleContext,
+                       metrics: dict[str, float]) -> ExampleError | None:
+    """Custom metrics join the built-in ones; a name that clashes becomes ``custom:<name>``."""
+    from ..processors.errors import ProcessorError
+
+    try:
+        results = await ctx.processor.postprocess(
+            {"prompt": sample.query, "inference_output": text, "gold": sample.gold})
+    except ProcessorError as exc:
+        return ExampleError("postprocess", "processor", exc.message, exc.raw)
+    except Exception as exc:
+        return ExampleError("postprocess", "exception", f"{type(exc).__name__}: {exc}")
+    builtin = set(metrics)
+    for item in results:
+        name = str(item["metric"])
+        metrics[f"custom:{name}" if name in builtin else name] = float(item["value"])
+    return None
+
+
 async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
+    pre_error = None
+    if ctx.preprocess and ctx.processor is not None:
+        sample, pre_error = await _preprocess(sample, ctx)
     messages = chat_messages(sample.query, sample.system)
     request = InferenceRequest(messages=messages, settings=ctx.settings, example_id=sample.id,
                                precomputed=sample.prediction,
                                extra={"index": sample.index, "gold": sample.gold})
-    completion, error, cached, attempts, latency = await _infer(sample, request, ctx)
+    completion, error, cached, attempts, latency = None, pre_error, False, 0, 0.0
+    if pre_error is None:
+        completion, error, cached, attempts, latency = await _infer(sample, request, ctx)
     metrics: dict[str, float] = {}
     state: dict[str, list[float]] = {}
     if completion is not None:
@@ -92,6 +135,8 @@ async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
         except Exception as exc:
             error = ExampleError("scoring", "exception", f"{type(exc).__name__}: {exc}",
                                  completion.text)
+        if error is None and ctx.postprocess and ctx.processor is not None:
+            error = await _postprocess(sample, completion.text, ctx, metrics)
     return ExampleRecord(
         index=sample.index, id=sample.id, query=sample.query, gold=sample.gold,
         system=sample.system, metadata_raw=sample.metadata_raw, metadata=sample.metadata,

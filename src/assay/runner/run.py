@@ -58,9 +58,9 @@ def _check_task(recipe: Recipe) -> None:
         raise ConfigError(f"strategy '{strategy}' is not valid for task {task} (expected "
                           f"{', '.join(AVAILABLE_TASKS[task])})", field="evaluation.strategy")
     proc = recipe.processor
-    if proc is not None and proc.active:
-        raise TaskNotAvailable("bring-your-own-metrics processors are not available yet; "
-                               "run with --no-processor", field="processor")
+    if proc is not None and proc.preset_reward_function:
+        raise TaskNotAvailable(f"processor.preset_reward_function {proc.preset_reward_function} "
+                               "is not available yet", field="processor.preset_reward_function")
 
 
 def _resolve_path(value: str, base: Path | None) -> Path:
@@ -94,6 +94,7 @@ def _fingerprint(recipe: Recipe, identity: dict, dataset_fp: str, metrics: tuple
         "evaluation": recipe.evaluation.model_dump(), "inference": recipe.inference.model_dump(),
         "model": identity, "dataset": dataset_fp, "metrics": list(metrics),
         "seed": recipe.assay.seed, "limit": recipe.assay.limit,
+        "processor": None if recipe.processor is None else recipe.processor.model_dump(),
     }
     blob = json.dumps(doc, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
@@ -132,6 +133,14 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
     dataset = GenQADataset(_resolve_path(a.data, base), limit=a.limit)
     info = dataset.validate()
 
+    processor = None
+    proc = recipe.processor
+    if proc is not None and proc.active:
+        from ..processors.loader import load_processor
+        processor = load_processor(proc, base_dir=base, retry=RetryPolicy(seed=a.seed))
+    elif proc is not None and (proc.preprocessing.enabled or proc.postprocessing.enabled):
+        print("note: the recipe's processor block names no lambda_arn, path or url; "
+              "it is inactive", file=sys.stderr)
     backend = create_backend(ModelSpec.parse(a.model, a.model_args))
     preflight = getattr(backend, "preflight", None)
     cache = None
@@ -158,7 +167,9 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
         ctx = ExampleContext(backend=backend, settings=_settings(recipe), scorer=scorer,
                              semaphore=asyncio.Semaphore(concurrency),
                              retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity,
-                             rng=random.Random(a.seed))
+                             rng=random.Random(a.seed), processor=processor,
+                             preprocess=bool(processor and proc.preprocessing.enabled),
+                             postprocess=bool(processor and proc.postprocessing.enabled))
         with Progress(info.rows, description=f"{recipe.run.name} [{backend.name}]",
                       mode=options.progress, initial=already) as progress:
             executor = LocalExecutor(store, ctx, progress, concurrency=concurrency,
@@ -166,6 +177,8 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
             await executor.run(dataset.iter_samples(), units, finished)
     finally:
         await backend.aclose()
+        if processor is not None:
+            await processor.aclose()
         if cache is not None:
             cache.close()
 
@@ -181,7 +194,10 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
               metric_names: tuple, model: str, start: float) -> RunResult:
     key = task_key(recipe.evaluation.task, recipe.evaluation.strategy)
     date_id = manifest["date_id"]
-    collector = SummaryCollector(scorer, metric_names, recipe.assay.group_by, seed=recipe.assay.seed)
+    proc = recipe.processor
+    active = proc is not None and proc.active
+    collector = SummaryCollector(scorer, metric_names, recipe.assay.group_by, seed=recipe.assay.seed,
+                                 custom_aggregation=proc.aggregation if active else "average")
     native = NativeWriter(store.dir)
     nova = NovaWriter(store.dir, model=model, date_id=date_id, key=key)
     try:
@@ -196,7 +212,10 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
     summary = collector.finish()
     run_stats = summary.pop("run_stats")
     end = time.time()
-    results_path = write_results_json(nova.eval_dir, date_id, key, summary["flat"],
+    flat = dict(summary["flat"])
+    if active:
+        flat["processor_errors"] = summary["processor_errors"]
+    results_path = write_results_json(nova.eval_dir, date_id, key, flat,
                                       model_name=model, start_time=start, end_time=end)
     paths = {
         "results": str(results_path), "details": str(nova.details_path),
