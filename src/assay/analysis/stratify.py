@@ -35,12 +35,17 @@ def group_value(metadata: Mapping[str, Any] | None, field: str) -> str:
     return str(node)
 
 
-def interval(value: float, stderr: float, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Two-sided interval value ± t(n-1)·stderr (normal when n is large); NaN when n < 2."""
+def interval(value: float, stderr: float, n: int, level: float = 0.95,
+             bounds: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Two-sided interval value ± t(n-1)·stderr; NaN when n < 2. ``bounds`` clips it to the
+    metric's range (a proportion's interval never leaves [0, 1])."""
     if n < 2 or not (math.isfinite(value) and math.isfinite(stderr)):
         return float("nan"), float("nan")
     q = t_quantile(0.5 + level / 2, n - 1)
-    return value - q * stderr, value + q * stderr
+    lo, hi = value - q * stderr, value + q * stderr
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return lo, hi
 
 
 Aggregate = Callable[[dict[str, np.ndarray], dict[str, np.ndarray]], dict[str, float]]
@@ -48,7 +53,8 @@ Aggregate = Callable[[dict[str, np.ndarray], dict[str, np.ndarray]], dict[str, f
 
 def stratify(fields: Sequence[str], keys: dict[str, list[str]], values: dict[str, np.ndarray],
              states: dict[str, np.ndarray], errors: np.ndarray, aggregate: Aggregate,
-             metric_names: Sequence[str], level: float = 0.95) -> dict[str, Any]:
+             metric_names: Sequence[str], level: float = 0.95,
+             bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
     """Per field, per segment (sorted): ``n``, ``n_errors`` and every metric's value, stderr,
     CI and number of scored examples. ``aggregate`` is the task's own aggregation (so corpus
     metrics such as BLEU are recomputed within each segment)."""
@@ -66,7 +72,7 @@ def stratify(fields: Sequence[str], keys: dict[str, list[str]], values: dict[str
                 val = agg.get(name, float("nan"))
                 se = agg.get(name + "_stderr", float("nan"))
                 scored = int(np.count_nonzero(~np.isnan(sub_v[name]))) if name in sub_v else 0
-                lo, hi = interval(val, se, scored, level)
+                lo, hi = interval(val, se, scored, level, (bounds or {}).get(name))
                 metrics[name] = {"value": val, "stderr": se, "ci_low": lo, "ci_high": hi,
                                  "n": scored}
             segments[seg] = {"n": int(mask.sum()), "n_errors": int(errors[mask].sum()),

@@ -94,15 +94,16 @@ class SummaryCollector:
                 out.update(aggregate_values(name, v[name], self.custom_aggregation))
             return out
 
+        bounds = {m: ((0.0, 100.0) if m == "bleu" else (0.0, 1.0)) for m in self.metric_names}
         flat = aggregate(values, states)
         metrics = {}
         for m in names:
             val, se = flat.get(m, float("nan")), flat.get(m + "_stderr", float("nan"))
             scored = int(np.count_nonzero(~np.isnan(values[m])))
-            lo, hi = interval(val, se, scored)
+            lo, hi = interval(val, se, scored, bounds=bounds.get(m))
             metrics[m] = {"value": val, "stderr": se, "ci_low": lo, "ci_high": hi, "n": scored}
         groups = stratify(self.group_by, self._keys, values, states, errors, aggregate,
-                          names) if self.group_by else {}
+                          names, bounds=bounds) if self.group_by else {}
         return {
             "n_examples": self.n,
             "n_errors": int(errors.sum()),
