@@ -18,6 +18,7 @@ __all__ = ["ByoiBackend"]
 
 class ByoiBackend:
     cacheable = False
+    instant = True
     max_concurrency = 1024
 
     def __init__(self, label: str = "") -> None:

@@ -57,6 +57,7 @@ class MockBackend:
         self.responses = list(responses or [])
         self.script = dict(script or {})
         self.latency = float(latency)
+        self.instant = self.latency <= 0   # lets the runner skip per-example tasks
         self.fail_every = int(fail_every)
         self.fail_kind = fail_kind
         self.max_concurrency = int(concurrency)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -28,10 +30,14 @@ class SummaryCollector:
         self.custom_names: list[str] = []
         self.group_by = list(group_by)
         self.seed = seed
-        self._values: dict[str, list[float]] = {m: [] for m in self.metric_names}
-        self._states: dict[str, list[tuple[int, list[float]]]] = {}
-        self._keys: dict[str, list[str]] = {f: [] for f in self.group_by}
-        self._errors: list[bool] = []
+        # compact columns: 8 bytes a value, 4 bytes a group code, 1 byte an error flag
+        self._values: dict[str, array] = {m: array("d") for m in self.metric_names}
+        self._state_rows: dict[str, array] = {}
+        self._state_vals: dict[str, array] = {}
+        self._state_width: dict[str, int] = {}
+        self._codes: dict[str, array] = {f: array("i") for f in self.group_by}
+        self._labels: dict[str, dict[str, int]] = {f: {} for f in self.group_by}
+        self._errors = bytearray()
         self.error_kinds: Counter[str] = Counter()
         self.n = 0
         self.cached = 0
@@ -50,12 +56,17 @@ class SummaryCollector:
         for name in metrics:
             if name not in self._values:     # a custom metric seen for the first time
                 self.custom_names.append(name)
-                self._values[name] = [float("nan")] * (self.n - 1)
+                self._values[name] = array("d", [math.nan]) * (self.n - 1)
         for m, col in self._values.items():
             v = metrics.get(m)
-            col.append(float("nan") if v is None else float(v))
+            col.append(math.nan if v is None else float(v))
         for name, st in rec.get("metric_state", {}).items():
-            self._states.setdefault(name, []).append((self.n - 1, st))
+            if name not in self._state_rows:
+                self._state_rows[name], self._state_vals[name] = array("q"), array("d")
+                self._state_width[name] = len(st)
+            width = self._state_width[name]
+            self._state_rows[name].append(self.n - 1)
+            self._state_vals[name].extend((list(st) + [math.nan] * width)[:width])
         err = rec.get("error")
         self._errors.append(err is not None)
         if err is not None:
@@ -63,7 +74,12 @@ class SummaryCollector:
             if err["stage"] in ("preprocess", "postprocess"):
                 self.processor_errors += 1
         for f in self.group_by:
-            self._keys[f].append(group_value(rec.get("metadata"), f))
+            labels = self._labels[f]
+            label = group_value(rec.get("metadata"), f)
+            code = labels.get(label)
+            if code is None:
+                code = labels[label] = len(labels)
+            self._codes[f].append(code)
         self.cached += bool(rec.get("cached"))
         self.latency += rec.get("latency_s") or 0.0
         self.output_tokens += rec.get("output_tokens") or 0
@@ -72,18 +88,30 @@ class SummaryCollector:
         """Per-example state rows (e.g. BLEU sufficient statistics); NaN rows where the
         example was not scored."""
         out = {}
-        for name, rows in self._states.items():
-            width = max((len(r) for _, r in rows), default=0)
+        for name, rows in self._state_rows.items():
+            width = self._state_width[name]
             arr = np.full((self.n, width), np.nan)
-            for i, r in rows:
-                arr[i, :len(r)] = r
+            if len(rows):
+                arr[np.frombuffer(rows, dtype=np.int64)] = np.frombuffer(
+                    self._state_vals[name], dtype=np.float64).reshape(-1, width)
             out[name] = arr
         return out
 
+    def _keys(self) -> dict[str, np.ndarray]:
+        out = {}
+        for f in self.group_by:
+            names = np.empty(len(self._labels[f]), dtype=object)
+            for label, code in self._labels[f].items():
+                names[code] = label
+            out[f] = names[np.frombuffer(self._codes[f], dtype=np.int32)] if self.n else \
+                np.empty(0, dtype=object)
+        return out
+
     def finish(self) -> dict[str, Any]:
-        values = {m: np.asarray(v, dtype=float) for m, v in self._values.items()}
+        values = {m: np.frombuffer(v, dtype=np.float64) if len(v) else np.empty(0)
+                  for m, v in self._values.items()}
         states = self._state_arrays()
-        errors = np.asarray(self._errors, dtype=bool)
+        errors = np.frombuffer(bytes(self._errors), dtype=np.uint8).astype(bool)
 
         custom = sorted(self.custom_names)
         names = self.metric_names + custom
@@ -102,7 +130,7 @@ class SummaryCollector:
             scored = int(np.count_nonzero(~np.isnan(values[m])))
             lo, hi = interval(val, se, scored, bounds=bounds.get(m))
             metrics[m] = {"value": val, "stderr": se, "ci_low": lo, "ci_high": hi, "n": scored}
-        groups = stratify(self.group_by, self._keys, values, states, errors, aggregate,
+        groups = stratify(self.group_by, self._keys(), values, states, errors, aggregate,
                           names, bounds=bounds) if self.group_by else {}
         return {
             "n_examples": self.n,
