@@ -28,8 +28,13 @@ __all__ = ["RunStore"]
 
 
 class RunStore:
+    #: Runs up to this many rows keep the units they wrote in memory as well, so the final
+    #: merge need not read them back (same records, same order; larger runs stream from disk).
+    MEMORY_ROWS = 50_000
+
     def __init__(self, run_dir: str | Path) -> None:
         self.dir = Path(run_dir)
+        self._memory: dict[str, list[tuple[dict[str, Any], str]]] | None = None
         self.units_dir = self.dir / "units"
         self.manifest_path = self.dir / "run.json"
 
@@ -97,13 +102,32 @@ class RunStore:
             done.add(p.stem)
         return done
 
+    def keep_in_memory(self, rows: int) -> None:
+        """Keep written units in memory too when the run has at most MEMORY_ROWS rows."""
+        self._memory = {} if rows <= self.MEMORY_ROWS else None
+
     def write_unit(self, unit_id: str, records: list[ExampleRecord]) -> None:
         self.units_dir.mkdir(parents=True, exist_ok=True)
         final = self.unit_path(unit_id)
         tmp = final.with_suffix(".jsonl.tmp")
+        dicts = [r.to_dict() for r in records]
+        lines = [json.dumps(d) + "\n" for d in dicts]
         with tmp.open("w", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps(r.to_dict()) + "\n" for r in records))
+            fh.write("".join(lines))
         os.replace(tmp, final)  # atomic: a killed process leaves a whole unit or none
+        if self._memory is not None:
+            self._memory[unit_id] = list(zip(dicts, lines))
+
+    def iter_unit_records(self, unit_ids: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
+        """``(record dict, JSON line)`` unit by unit in the given (dataset) order."""
+        memory = self._memory or {}
+        for uid in unit_ids:
+            if uid in memory:
+                yield from memory.pop(uid)
+            else:
+                with self.unit_path(uid).open(encoding="utf-8") as fh:
+                    for line in fh:
+                        yield json.loads(line), line
 
     def iter_unit_lines(self, unit_ids: list[str]) -> Iterator[str]:
         """Records as JSON lines, unit by unit in the given (dataset) order."""

@@ -162,6 +162,7 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
         unit_size = a.unit_size or default_unit_size(info.rows, backend.cacheable)
         units = plan_units(info.rows, unit_size, fingerprint)
         finished = store.finished_units({u.id: u.size for u in units})
+        store.keep_in_memory(info.rows)
         already = sum(u.size for u in units if u.id in finished)
         start = time.time()
         ctx = ExampleContext(backend=backend, settings=_settings(recipe), scorer=scorer,
@@ -201,8 +202,7 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
     native = NativeWriter(store.dir)
     nova = NovaWriter(store.dir, model=model, date_id=date_id, key=key)
     try:
-        for line in store.iter_unit_lines(unit_ids):
-            rec = json.loads(line)
+        for rec, line in store.iter_unit_records(unit_ids):
             collector.add(rec)
             native.add(rec, line)
             nova.add(rec)

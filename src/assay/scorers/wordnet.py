@@ -107,6 +107,9 @@ def _assemble(source: Path) -> Path:
     Copies (about 37 MB, made once), not links: nltk refuses to open a corpus file
     that is a symbolic link out of its root or has several hard links.
     """
+    if not LEXNAMES.is_file():
+        raise RuntimeError(f"assay's data file {LEXNAMES} is missing: the package was built "
+                           "without 'scorers/data/lexnames' in its package data")
     key = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16]
     wanted = [name for name in REQUIRED_FILES + OPTIONAL_FILES if (source / name).is_file()]
     for root in (_cache_root(), Path(tempfile.gettempdir()) / f"assay-wordnet-{os.getuid()}"):
