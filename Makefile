@@ -10,8 +10,15 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# torch first, pinned to the CPU build this machine carries (otherwise pip may fetch CUDA);
+# WordNet 3.0 for the meteor preset comes from Debian (nothing is downloaded at run time).
 $(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q 'torch==2.13.0' || $(BIN)/pip install -q torch
 	$(BIN)/pip install -q -e '.[all,dev]'
+	-@if [ ! -f /usr/share/wordnet/index.sense ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q --no-install-recommends wordnet-base wordnet-sense-index >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends wordnet-base wordnet-sense-index >/dev/null 2>&1)) \
+		|| echo "note: WordNet not installed; meteor tests will be skipped"; fi
 	touch $(STAMP)
 
 install: $(STAMP)

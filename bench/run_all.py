@@ -29,7 +29,8 @@ sections).  Usage::
     python3 bench/run_all.py --only perf5 --perf5-rows 100000,300000,1000000
 
 Only the standard library is needed to run this file (the tools run in their own venvs:
-assay in ``.venv``, the peers in ``bench/.peers/venv`` made by bench/peers/setup.sh).
+assay in ``bench/.peers/assay-venv``, the peers in ``bench/.peers/venv``, both made by
+bench/peers/setup.sh).
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ RESULTS = OUT / "results.json"
 PEERS = BENCH / "peers"
 PEERS_VENV = BENCH / ".peers" / "venv"
 PEERS_HF_HOME = BENCH / ".peers" / "hf_home"
-ASSAY_BIN = REPO / ".venv" / "bin" / "assay"
+# assay as a user installs it (``pip install .``, no extras): made by bench/peers/setup.sh.
+# Not the development .venv: with pandas installed (a dev dependency) pyarrow imports it on
+# the first array conversion, which costs every process ~0.35 s that users never pay.
+ASSAY_BIN = BENCH / ".peers" / "assay-venv" / "bin" / "assay"
 RECIPE = BENCH / "recipes" / "gen_qa.yaml"
 GNU_TIME = Path("/usr/bin/time")
 
@@ -466,7 +470,7 @@ def _run_assay(label: str, data: Path, rows: int, model: str, *, metrics: str | 
                model_args: Sequence[str] = (), repeat: int, quiet: tuple[float, float],
                poll_rss: bool = False, keep_outputs: bool = True) -> dict[str, Any]:
     if not ASSAY_BIN.exists():
-        return {"skipped": f"{_rel(ASSAY_BIN)} not found (pip install -e . into .venv)"}
+        return {"skipped": f"{_rel(ASSAY_BIN)} not found (run bench/peers/setup.sh)"}
     run_dir = RUNS_DIR / label
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)

@@ -25,6 +25,15 @@ if [[ "$want" != "$have" ]]; then
   echo "$want" > "$STAMP"
 fi
 
+# assay itself, installed as a user installs it (core dependencies only, no dev extras),
+# reinstalled from the working tree on every setup.
+AVENV="$BENCH/.peers/assay-venv"
+if [[ ! -x "$AVENV/bin/python" ]]; then
+  "$PY" -m venv "$AVENV"
+fi
+"$AVENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "$(dirname "$BENCH")"
+"$AVENV/bin/python" -m pip install --quiet "$(dirname "$BENCH")"
+
 # Offline from here on: the peers must only read local files.
 export HF_DATASETS_OFFLINE=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_EVALUATE_OFFLINE=1
 "$VENV/bin/python" - <<'PY'
