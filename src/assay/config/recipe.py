@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
-    "StageToggle", "RlEnvSection", "AssaySection", "Recipe",
+    "StageToggle", "RlEnvSection", "ScorerEntry", "AssaySection", "Recipe",
 ]
 
 
@@ -89,6 +89,18 @@ class RlEnvSection(StrictModel):
     reward_lambda_arn: str | None = None
 
 
+class ScorerEntry(StrictModel):
+    """One preset or registered scorer: ``{name: f1, params: {average: macro}, label: class_f1}``."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    label: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.label or self.name
+
+
 class AssaySection(StrictModel):
     """assay's additions to the Nova recipe, all optional. Documented in docs/recipe.md."""
 
@@ -104,6 +116,7 @@ class AssaySection(StrictModel):
     max_failure_share: float = Field(default=0.5, ge=0.0, le=1.0)
     unit_size: int | None = Field(default=None, ge=1, le=100_000)
     limit: int | None = Field(default=None, ge=1)
+    scorers: list[ScorerEntry] = Field(default_factory=list)
 
     @field_validator("group_by", mode="before")
     @classmethod

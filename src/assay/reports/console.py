@@ -8,6 +8,8 @@ from typing import Any, TextIO
 
 __all__ = ["print_summary"]
 
+_MAX_SEGMENT_COLUMNS = 8
+
 
 def _fmt(v: float | None, digits: int = 4) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
@@ -34,6 +36,14 @@ def print_summary(summary: dict[str, Any], *, title: str, stream: TextIO | None 
                       f"[{_fmt(m['ci_low'])}, {_fmt(m['ci_high'])}]", str(m["n"]))
     console.print(table)
     metric_names = list(summary["metrics"])
+    if len(metric_names) > _MAX_SEGMENT_COLUMNS:   # keep segment tables readable
+        builtin = {"em", "qem", "f1", "f1_score_quasi", "rouge1", "rouge2", "rougeL", "bleu"}
+        custom = [m for m in metric_names if m not in builtin]
+        metric_names = (custom + [m for m in ("f1", "rougeL", "bleu", "em") if m in metric_names]
+                        )[:_MAX_SEGMENT_COLUMNS]
+        if summary.get("groups"):
+            console.print(f"[dim]segment tables show {', '.join(metric_names)}; every metric per "
+                          f"segment is in metrics.json and the HTML report[/dim]")
     for field, segments in summary.get("groups", {}).items():
         t = Table(title=f"by {field} (value ± 95% CI half-width)", title_justify="left")
         t.add_column(field, overflow="fold")

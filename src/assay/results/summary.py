@@ -22,11 +22,13 @@ class SummaryCollector:
     Memory is a few floats per example, so a million rows stay small."""
 
     def __init__(self, scorer: Any, metric_names: Sequence[str], group_by: Sequence[str],
-                 *, seed: int = 0, custom_aggregation: str = "average") -> None:
+                 *, seed: int = 0, custom_aggregation: str = "average",
+                 averaged_prefixes: Sequence[str] = ()) -> None:
         self.scorer = scorer
         self.metric_names = list(metric_names)
         self.builtin = set(metric_names)
         self.custom_aggregation = custom_aggregation
+        self.averaged_prefixes = tuple(averaged_prefixes)   # scorer labels: always averaged
         self.custom_names: list[str] = []
         self.group_by = list(group_by)
         self.seed = seed
@@ -84,6 +86,9 @@ class SummaryCollector:
         self.latency += rec.get("latency_s") or 0.0
         self.output_tokens += rec.get("output_tokens") or 0
 
+    def _averaged(self, name: str) -> bool:
+        return any(name == p or name.startswith(p + ".") for p in self.averaged_prefixes)
+
     def _state_arrays(self) -> dict[str, np.ndarray]:
         """Per-example state rows (e.g. BLEU sufficient statistics); NaN rows where the
         example was not scored."""
@@ -119,7 +124,8 @@ class SummaryCollector:
         def aggregate(v: dict[str, np.ndarray], s: dict[str, np.ndarray]) -> dict[str, float]:
             out = self.scorer.aggregate({k: v[k] for k in self.metric_names}, s, seed=self.seed)
             for name in custom:
-                out.update(aggregate_values(name, v[name], self.custom_aggregation))
+                how = "average" if self._averaged(name) else self.custom_aggregation
+                out.update(aggregate_values(name, v[name], how))
             return out
 
         bounds = {m: ((0.0, 100.0) if m == "bleu" else (0.0, 1.0)) for m in self.metric_names}

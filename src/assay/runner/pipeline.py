@@ -21,6 +21,7 @@ from ..data.sample import Sample
 from ..errors import GenerationError
 from ..prompts.chat import chat_messages
 from ..results.records import ExampleError, ExampleRecord
+from .scoring import example_scores
 
 __all__ = ["ExampleContext", "run_example"]
 
@@ -36,6 +37,7 @@ class ExampleContext:
     identity: dict | None = None
     rng: random.Random | None = None   # backoff jitter, shared by the run (seeded)
     processor: Any = None              # a loaded BYOM Processor, or None
+    scorers: tuple = ()                # LoadedScorer objects (per-example ones act here)
     preprocess: bool = False
     postprocess: bool = False
 
@@ -132,6 +134,9 @@ async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
     if completion is not None:
         try:
             metrics, state = ctx.scorer.score(completion.text, sample.gold)
+            if ctx.scorers:
+                example_scores(ctx.scorers, completion.text, sample.gold, sample.metadata,
+                               metrics)
         except Exception as exc:
             error = ExampleError("scoring", "exception", f"{type(exc).__name__}: {exc}",
                                  completion.text)

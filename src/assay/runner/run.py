@@ -19,6 +19,7 @@ from ..backends.retry import RetryPolicy
 from ..backends.types import GenerationSettings
 from ..config.loader import load_recipe, recipe_from_dict
 from ..config.recipe import Recipe
+from ..analysis.stratify import group_value, interval
 from ..data.gen_qa import GenQADataset
 from ..errors import ConfigError, TaskNotAvailable
 from ..metrics import GenQAScorer, resolve_metrics
@@ -32,6 +33,7 @@ from .local_executor import LocalExecutor
 from .pipeline import ExampleContext
 from .plan import default_unit_size, plan_units
 from .progress import Progress
+from .scoring import LoadedScorer, corpus_scores, load_scorers
 
 __all__ = ["RunOptions", "evaluate", "evaluate_async", "AVAILABLE_TASKS"]
 
@@ -95,6 +97,7 @@ def _fingerprint(recipe: Recipe, identity: dict, dataset_fp: str, metrics: tuple
         "model": identity, "dataset": dataset_fp, "metrics": list(metrics),
         "seed": recipe.assay.seed, "limit": recipe.assay.limit,
         "processor": None if recipe.processor is None else recipe.processor.model_dump(),
+        "scorers": [e.model_dump() for e in recipe.assay.scorers],
     }
     blob = json.dumps(doc, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
@@ -130,6 +133,7 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
 
     metric_names = resolve_metrics(a.metrics)
     scorer = GenQAScorer(metric_names)
+    scorers = load_scorers(a.scorers, metric_names) if a.scorers else []
     dataset = GenQADataset(_resolve_path(a.data, base), limit=a.limit)
     info = dataset.validate()
 
@@ -170,7 +174,8 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
                              retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity,
                              rng=random.Random(a.seed), processor=processor,
                              preprocess=bool(processor and proc.preprocessing.enabled),
-                             postprocess=bool(processor and proc.postprocessing.enabled))
+                             postprocess=bool(processor and proc.postprocessing.enabled),
+                             scorers=tuple(scorers))
         with Progress(info.rows, description=f"{recipe.run.name} [{backend.name}]",
                       mode=options.progress, initial=already) as progress:
             executor = LocalExecutor(store, ctx, progress, concurrency=concurrency,
@@ -184,7 +189,7 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
             cache.close()
 
     result = _finalize(recipe, store, manifest, [u.id for u in units], scorer, metric_names,
-                       backend.name, start)
+                       backend.name, start, scorers)
     if options.print_summary:
         print_summary(result.summary, title=f"{recipe.run.name} · {backend.name}")
         print(f"outputs: {result.run_dir}", file=sys.stdout)
@@ -192,18 +197,32 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
 
 
 def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[str], scorer: Any,
-              metric_names: tuple, model: str, start: float) -> RunResult:
+              metric_names: tuple, model: str, start: float,
+              scorers: list[LoadedScorer] | None = None) -> RunResult:
     key = task_key(recipe.evaluation.task, recipe.evaluation.strategy)
     date_id = manifest["date_id"]
     proc = recipe.processor
     active = proc is not None and proc.active
+    scorers = scorers or []
     collector = SummaryCollector(scorer, metric_names, recipe.assay.group_by, seed=recipe.assay.seed,
-                                 custom_aggregation=proc.aggregation if active else "average")
+                                 custom_aggregation=proc.aggregation if active else "average",
+                                 averaged_prefixes=[s.label for s in scorers])
+    corpus = any(s.corpus_level for s in scorers)
+    preds: list[str] = []
+    golds: list[str] = []
+    metas: list = []
+    seg_keys: dict[str, list[str]] = {f: [] for f in recipe.assay.group_by}
     native = NativeWriter(store.dir)
     nova = NovaWriter(store.dir, model=model, date_id=date_id, key=key)
     try:
         for rec, line in store.iter_unit_records(unit_ids):
             collector.add(rec)
+            if corpus and rec["prediction"] is not None:
+                preds.append(rec["prediction"])
+                golds.append(rec["gold"])
+                metas.append(rec["metadata"])
+                for f in seg_keys:
+                    seg_keys[f].append(group_value(rec["metadata"], f))
             native.add(rec, line)
             nova.add(rec)
     finally:
@@ -211,6 +230,8 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
         nova.close()
     summary = collector.finish()
     run_stats = summary.pop("run_stats")
+    if scorers:
+        _add_scorer_results(summary, scorers, preds, golds, metas, seg_keys)
     end = time.time()
     flat = dict(summary["flat"])
     if active:
@@ -229,6 +250,28 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
     store.write_manifest(manifest)
     return RunResult(run_dir=store.dir, task=recipe.evaluation.task, model=model,
                      summary=summary, paths=paths)
+
+
+def _add_scorer_results(summary: dict, scorers: list[LoadedScorer], preds: list[str],
+                        golds: list[str], metas: list, seg_keys: dict[str, list[str]]) -> None:
+    """Corpus-level scorer values join the flat aggregates, the metric table and segments."""
+    import numpy as np
+
+    flat, by_group = corpus_scores(scorers, preds, golds, metas,
+                                   {f: np.asarray(v, dtype=object) for f, v in seg_keys.items()})
+    summary["flat"] = dict(sorted({**summary["flat"], **flat}.items()))
+    for s in scorers:
+        if s.corpus_level:
+            v, se = flat.get(s.label, float("nan")), flat.get(s.label + "_stderr", float("nan"))
+            n = int(flat.get(f"{s.label}.n", len(preds)))
+            lo, hi = interval(v, se, n)
+            summary["metrics"][s.label] = {"value": v, "stderr": se, "ci_low": lo, "ci_high": hi,
+                                           "n": n}
+    for field, segs in by_group.items():
+        for seg, extra in segs.items():
+            summary["groups"][field][seg]["metrics"].update(extra)
+    summary["scorers"] = {s.label: {"spec": s.spec(), "corpus_level": s.corpus_level}
+                          for s in scorers}
 
 
 def evaluate(recipe: Recipe | str | Path | dict, options: RunOptions | None = None,
