@@ -19,7 +19,7 @@ td:first-child,th:first-child{text-align:left}.muted{color:#6b7280}.err{color:#b
 .cards{display:flex;gap:1rem;flex-wrap:wrap}.card{background:#f5f7fb;border-radius:8px;padding:.8rem 1.1rem}
 .card b{display:block;font-size:1.4rem}details{border-bottom:1px solid #eef;padding:.4rem 0}
 pre{white-space:pre-wrap;background:#f8f8fb;padding:.5rem;border-radius:6px;font-size:.85rem}
-input{padding:.4rem;width:24rem;margin:.5rem 0}
+input{padding:.4rem;width:24rem;margin:.5rem 0}.scroll{overflow-x:auto;max-width:100%}
 """
 
 _JS = """
@@ -90,7 +90,8 @@ def write_html_report(run_dir: str | Path, out: str | Path | None = None, *,
                  f"<td>{_bar(m['value'], m['ci_low'], m['ci_high'], _scale(name))}</td></tr>")
     h.append("</table>")
     for field, segments in summary.get("groups", {}).items():
-        h.append(f"<h2>By {_e(field)}</h2><table><tr><th>{_e(field)}</th><th>n</th><th>failed</th>")
+        h.append(f"<h2>By {_e(field)}</h2><div class='scroll'><table><tr><th>{_e(field)}</th>"
+                 f"<th>n</th><th>failed</th>")
         names = list(summary["metrics"])
         h.extend(f"<th>{_e(nm)} (95% CI)</th>" for nm in names)
         h.append("</tr>")
@@ -102,7 +103,7 @@ def write_html_report(run_dir: str | Path, out: str | Path | None = None, *,
                 f"{_bar(info['metrics'][nm]['value'], info['metrics'][nm]['ci_low'], info['metrics'][nm]['ci_high'], _scale(nm))}</td>"
                 for nm in names)
             h.append(f"<tr><td>{_e(seg)}</td><td>{info['n']}</td><td>{info['n_errors']}</td>{cells}</tr>")
-        h.append("</table>")
+        h.append("</table></div>")
     h.append("<h2>Examples</h2><input id='q' placeholder='search examples…' aria-label='search'>"
              "<div id='examples'>")
     with (run_dir / "examples.jsonl").open(encoding="utf-8") as fh:
