@@ -48,6 +48,13 @@ class Progress:
                                              completed=self.done, rate="", errors=0)
         return self
 
+    @staticmethod
+    def format_rate(rate: float) -> str:
+        """``12.3 ex/s``, or ``4.2 s/ex`` for slow models."""
+        if rate <= 0:
+            return "- ex/s"
+        return f"{rate:.1f} ex/s" if rate >= 1 else f"{1 / rate:.1f} s/ex"
+
     def rate(self) -> float:
         elapsed = time.monotonic() - self._start
         return (self.done - self._initial) / elapsed if elapsed > 0 else 0.0
@@ -57,7 +64,7 @@ class Progress:
         self.errors += errors
         if self.mode == "rich" and self._rich is not None:
             self._rich.update(self._task, completed=self.done, errors=self.errors,
-                              rate=f"{self.rate():.1f} ex/s")
+                              rate=self.format_rate(self.rate()))
         elif self.mode == "plain":
             now = time.monotonic()
             if now - self._last_plain >= 5.0 or self.done >= self.total:
@@ -69,7 +76,7 @@ class Progress:
         remaining = (self.total - self.done) / rate if rate > 0 else float("nan")
         eta = f"{remaining:.0f}s" if remaining == remaining else "?"
         pct = 100.0 * self.done / self.total if self.total else 100.0
-        print(f"{self.description}: {self.done}/{self.total} ({pct:.0f}%) {rate:.1f} ex/s "
+        print(f"{self.description}: {self.done}/{self.total} ({pct:.0f}%) {self.format_rate(rate)} "
               f"errors {self.errors} ETA {eta}", file=self.stream, flush=True)
 
     def __exit__(self, *exc: object) -> None:
