@@ -118,3 +118,15 @@ def test_invalid_yaml_names_line(tmp_path):
 def test_missing_recipe_file(tmp_path):
     with pytest.raises(ConfigError, match="recipe file not found"):
         load_recipe(tmp_path / "nope.yaml")
+
+
+def test_duplicate_key_is_rejected(tmp_path):
+    p = _write(tmp_path, BASE + "inference:\n  temperature: 0\n  temperature: 1\n")
+    with pytest.raises(ConfigError, match=r"r.yaml:9: field 'inference.temperature': duplicate key"):
+        load_recipe(p)
+
+
+def test_recursive_alias_does_not_crash(tmp_path):
+    p = _write(tmp_path, "a: &x [*x]\n" + BASE)
+    with pytest.raises(ConfigError, match="unknown key 'a'"):
+        load_recipe(p)

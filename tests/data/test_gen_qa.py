@@ -90,3 +90,15 @@ def test_streaming_does_not_read_whole_file(tmp_path):
     p = write_jsonl(tmp_path / "d.jsonl", [{"query": "q", "response": "r"}] * 5 + ["{bad"])
     it = GenQADataset(p).iter_samples()
     assert next(it).index == 0
+
+
+@pytest.mark.parametrize("raw,fragment", [
+    (b'{"query": "\\ud800", "response": "x"}\n', "field 'query': contains an unpaired"),
+    (b"[" * 50000 + b"]" * 50000 + b"\n", "nested too deeply"),
+    (b"\xff\xfe garbage\n", "not valid UTF-8"),
+])
+def test_hostile_lines_are_data_errors(tmp_path, raw, fragment):
+    p = tmp_path / "d.jsonl"
+    p.write_bytes(raw)
+    with pytest.raises(DataError, match=fragment):
+        GenQADataset(p).validate()

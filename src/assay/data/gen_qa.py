@@ -33,7 +33,18 @@ def _require_str(obj: dict, key: str, path: Path, line: int, *, optional: bool =
     if not isinstance(value, str):
         raise DataError(f"expected a string, got {type(value).__name__}", file=path, line=line,
                         field=key)
+    _check_text(value, path, line, key)
     return value
+
+
+def _check_text(value: str, path: Path, line: int, key: str) -> None:
+    """JSON may escape lone UTF-16 surrogates (\\ud800) that no UTF-8 file can hold."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise DataError("contains an unpaired UTF-16 surrogate escape (e.g. \\ud800)",
+                            file=path, line=line, field=key) from None
 
 
 def _images(obj: dict, path: Path, line: int) -> tuple[str, ...]:
@@ -63,6 +74,7 @@ def _metadata(obj: dict, path: Path, line: int, parse: bool = True) -> tuple[str
     if not isinstance(value, str):
         raise DataError(f"expected a string (often JSON-encoded) or an object, got "
                         f"{type(value).__name__}", file=path, line=line, field="metadata")
+    _check_text(value, path, line, "metadata")
     parsed = None
     text = value.strip()
     if parse and text.startswith("{"):

@@ -35,6 +35,8 @@ def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
             except json.JSONDecodeError as exc:
                 raise DataError(f"malformed JSON ({exc.msg} at column {exc.colno})",
                                 file=path, line=n) from None
+            except RecursionError:
+                raise DataError("JSON nested too deeply", file=path, line=n) from None
             if not isinstance(obj, dict):
                 raise DataError(f"expected a JSON object, got {type(obj).__name__}",
                                 file=path, line=n)
