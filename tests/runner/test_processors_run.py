@@ -109,3 +109,21 @@ def test_preprocess_replaces_prompt(tmp_path):
 def test_processor_block_without_location_is_inactive(tmp_path):
     res = _run(tmp_path, "processor:\n  lambda_arn:\n  preprocessing:\n    enabled: true\n")
     assert "class_accuracy" not in res.metrics
+
+
+def test_nova_processor_file_through_the_cli(tmp_path):
+    """The user's file, unedited, named by the recipe, run by `assay run` as a user would."""
+    import subprocess
+
+    from tests.conftest import ASSAY, env_for_subprocess
+
+    recipe = write_recipe(tmp_path / "r.yaml", _block(f"path: {PROC}"))
+    data = _data(tmp_path, 10, explode_at=5)
+    proc = subprocess.run([*ASSAY, "run", str(recipe), "--data", str(data), "-m", "mock/oracle",
+                           "--output-dir", str(tmp_path / "cli"), "--progress", "none"],
+                          env=env_for_subprocess(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "class_accuracy" in proc.stdout and "postprocess:processor 1" in proc.stdout
+    doc = json.loads(Path(glob.glob(str(tmp_path / "cli" / "t" / "eval_results" / "results_*.json"))[0]).read_text())
+    assert doc["results"]["all"]["class_accuracy"] == 1.0
+    assert doc["results"]["all"]["processor_errors"] == 1
