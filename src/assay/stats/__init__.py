@@ -18,8 +18,19 @@ from assay.stats.bootstrap import (
 )
 from assay.stats.intervals import Interval, bootstrap_ci, finite, mean_ci, mean_stderr, sample_std
 from assay.stats.student_t import t_quantile
+from assay.stats.bradley_terry import Ratings, bt_ratings, fit_bradley_terry, mle_exists, to_elo
+from assay.stats.pairwise import OUTCOMES, bt_winrate, pairwise_summary, verdict
 
 __all__ = [
+    "OUTCOMES",
+    "Ratings",
+    "bt_ratings",
+    "bt_winrate",
+    "fit_bradley_terry",
+    "mle_exists",
+    "pairwise_summary",
+    "to_elo",
+    "verdict",
     "DEFAULT_RESAMPLES",
     "Interval",
     "bootstrap_ci",
