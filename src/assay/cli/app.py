@@ -16,6 +16,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-m", "--model", help="provider/model, e.g. local/smollm2, openai/gpt-4o-mini")
     p.add_argument("-M", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
                    help="model argument, repeatable (base_url=..., api_key_env=..., n_ctx=...)")
+    p.add_argument("--judge", help="judge model for llm_judge tasks (overrides judge.model)")
+    p.add_argument("-J", dest="judge_args", action="append", default=[], metavar="KEY=VALUE",
+                   help="judge model argument, repeatable")
     p.add_argument("--output-dir", help="folder for run directories (default: runs)")
     p.add_argument("--name", help="run name (overrides run.name)")
     p.add_argument("--group-by", help="metadata fields, comma separated (a*b crosses two fields)")
@@ -75,6 +78,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "top_p": "inference.top_p", "top_k": "inference.top_k",
         "top_logprobs": "inference.top_logprobs",
         "max_failure_share": "assay.max_failure_share", "cache": "assay.cache",
+        "judge": "judge.model",
     }
     for attr, key in simple.items():
         value = getattr(args, attr, None)
@@ -85,6 +89,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     for text in args.model_args:
         k, v = parse_assignment(text, option="-M")
         o[f"assay.model_args.{k}"] = v
+    for text in getattr(args, "judge_args", []):
+        k, v = parse_assignment(text, option="-J")
+        o[f"judge.model_args.{k}"] = v
     if getattr(args, "no_cache", False):
         o["assay.cache"] = False
     return o

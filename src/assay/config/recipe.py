@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
-    "StageToggle", "RlEnvSection", "ScorerEntry", "AssaySection", "Recipe",
+    "StageToggle", "RlEnvSection", "ScorerEntry", "AssaySection", "JudgeSection", "Recipe",
 ]
 
 
@@ -133,6 +133,15 @@ class AssaySection(StrictModel):
         return v
 
 
+class JudgeSection(StrictModel):
+    """The judge model of llm_judge / rubric_llm_judge tasks (assay addition; Nova's judge is
+    fixed). Generation settings come from the recipe's ``inference`` section."""
+
+    model: str = "local/smollm2"
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    followup: bool = False   # ask once more for the verdict alone when none was parsed
+
+
 class Recipe(StrictModel):
     """A whole recipe file. Nova metadata keys (display_name, version, instance_types) are kept."""
 
@@ -145,3 +154,4 @@ class Recipe(StrictModel):
     processor: ProcessorSection | None = None
     rl_env: RlEnvSection | None = None
     assay: AssaySection = AssaySection()
+    judge: JudgeSection = JudgeSection()

@@ -32,8 +32,9 @@ class LocalExecutor:
 
     def __init__(self, store: RunStore, ctx: ExampleContext, progress: Progress, *,
                  concurrency: int, max_failure_share: float,
-                 min_examples_before_abort: int = 20) -> None:
+                 min_examples_before_abort: int = 20, run_one=None) -> None:
         self.concurrency = max(1, concurrency)
+        self.run_one = run_one or run_example   # the task's per-example flow
         self.store = store
         self.ctx = ctx
         self.progress = progress
@@ -51,7 +52,7 @@ class LocalExecutor:
         self.store.write_unit(unit.id, records)
 
     async def _one(self, sample: Sample) -> ExampleRecord:
-        record = await run_example(sample, self.ctx)
+        record = await self.run_one(sample, self.ctx)
         failed = record.error is not None
         self.done += 1
         self.failed += failed

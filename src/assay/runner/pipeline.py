@@ -30,9 +30,9 @@ __all__ = ["ExampleContext", "run_example"]
 class ExampleContext:
     backend: Backend
     settings: GenerationSettings
-    scorer: Any
     semaphore: asyncio.Semaphore
     retry: RetryPolicy
+    scorer: Any = None
     cache: ResponseCache | None = None
     identity: dict | None = None
     rng: random.Random | None = None   # backoff jitter, shared by the run (seeded)

@@ -37,7 +37,7 @@ from .scoring import LoadedScorer, corpus_scores, load_scorers
 
 __all__ = ["RunOptions", "evaluate", "evaluate_async", "AVAILABLE_TASKS"]
 
-AVAILABLE_TASKS = {"gen_qa": ("gen_qa",)}
+AVAILABLE_TASKS = {"gen_qa": ("gen_qa",), "llm_judge": ("judge",)}
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ def _check_task(recipe: Recipe) -> None:
         raise ConfigError(f"strategy '{strategy}' is not valid for task {task} (expected "
                           f"{', '.join(AVAILABLE_TASKS[task])})", field="evaluation.strategy")
     proc = recipe.processor
+    if proc is not None and task != "gen_qa" and proc.active:
+        raise ConfigError("processors apply to gen_qa only (as in Nova)", field="processor")
     if proc is not None and proc.preset_reward_function:
         raise TaskNotAvailable(f"processor.preset_reward_function {proc.preset_reward_function} "
                                "is not available yet", field="processor.preset_reward_function")
@@ -123,29 +125,24 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
         from ..config.loader import apply_overrides
         recipe = recipe_from_dict(apply_overrides(recipe.model_dump(exclude_none=True), dotted))
     _check_task(recipe)
-    a = recipe.assay
-    if not a.data:
+    if not recipe.assay.data:
         raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
                           field="assay.data")
-    if recipe.inference.reasoning_effort is not None:
-        print(f"warning: inference.reasoning_effort={recipe.inference.reasoning_effort} is a Nova "
-              f"2 Lite setting; {a.model} ignores it", file=sys.stderr)
+    if recipe.evaluation.task == "llm_judge":
+        from .judge_run import run_llm_judge
+        return await run_llm_judge(recipe, options, base)
+    return await _run_gen_qa(recipe, options, base)
 
-    metric_names = resolve_metrics(a.metrics)
-    scorer = GenQAScorer(metric_names)
-    scorers = load_scorers(a.scorers, metric_names) if a.scorers else []
-    dataset = GenQADataset(_resolve_path(a.data, base), limit=a.limit)
-    info = dataset.validate()
 
-    processor = None
-    proc = recipe.processor
-    if proc is not None and proc.active:
-        from ..processors.loader import load_processor
-        processor = load_processor(proc, base_dir=base, retry=RetryPolicy(seed=a.seed))
-    elif proc is not None and (proc.preprocessing.enabled or proc.postprocessing.enabled):
-        print("note: the recipe's processor block names no lambda_arn, path or url; "
-              "it is inactive", file=sys.stderr)
-    backend = create_backend(ModelSpec.parse(a.model, a.model_args))
+async def execute_units(recipe: Recipe, options: RunOptions, *, info: Any, samples: Any,
+                        spec: ModelSpec, run_one: Any, ctx_kwargs: dict,
+                        fingerprint_extra: Any, base: Path | None,
+                        label: str) -> tuple[RunStore, dict, list[str], float, str]:
+    """Shared by every task: backend, cache, run store, units, concurrency, progress.
+
+    Returns ``(store, manifest, unit ids in dataset order, start time, backend name)``."""
+    a = recipe.assay
+    backend = create_backend(spec)
     preflight = getattr(backend, "preflight", None)
     cache = None
     try:
@@ -153,9 +150,8 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
             await preflight()
         identity = backend.identity()
         cache = _cache(recipe, base)
-        fingerprint = _fingerprint(recipe, identity, info.fingerprint, metric_names)
-        run_dir = _resolve_path(a.output_dir, None) / recipe.run.name
-        store = RunStore(run_dir)
+        fingerprint = _fingerprint(recipe, identity, info.fingerprint, fingerprint_extra)
+        store = RunStore(_resolve_path(a.output_dir, None) / recipe.run.name)
         manifest = store.prepare({
             "fingerprint": fingerprint, "task": recipe.evaluation.task, "model": backend.name,
             "dataset": info.path, "rows": info.rows, "date_id": make_date_id(),
@@ -169,29 +165,56 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
         store.keep_in_memory(info.rows)
         already = sum(u.size for u in units if u.id in finished)
         start = time.time()
-        ctx = ExampleContext(backend=backend, settings=_settings(recipe), scorer=scorer,
+        ctx = ExampleContext(backend=backend, settings=_settings(recipe),
                              semaphore=asyncio.Semaphore(concurrency),
                              retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity,
-                             rng=random.Random(a.seed), processor=processor,
-                             preprocess=bool(processor and proc.preprocessing.enabled),
-                             postprocess=bool(processor and proc.postprocessing.enabled),
-                             scorers=tuple(scorers))
-        with Progress(info.rows, description=f"{recipe.run.name} [{backend.name}]",
+                             rng=random.Random(a.seed), **ctx_kwargs)
+        with Progress(info.rows, description=f"{label} [{backend.name}]",
                       mode=options.progress, initial=already) as progress:
             executor = LocalExecutor(store, ctx, progress, concurrency=concurrency,
-                                     max_failure_share=a.max_failure_share)
-            await executor.run(dataset.iter_samples(), units, finished)
+                                     max_failure_share=a.max_failure_share, run_one=run_one)
+            await executor.run(samples, units, finished)
     finally:
         await backend.aclose()
-        if processor is not None:
-            await processor.aclose()
         if cache is not None:
             cache.close()
+    return store, manifest, [u.id for u in units], start, backend.name
 
-    result = _finalize(recipe, store, manifest, [u.id for u in units], scorer, metric_names,
-                       backend.name, start, scorers)
+
+async def _run_gen_qa(recipe: Recipe, options: RunOptions, base: Path | None) -> RunResult:
+    a = recipe.assay
+    if recipe.inference.reasoning_effort is not None:
+        print(f"warning: inference.reasoning_effort={recipe.inference.reasoning_effort} is a Nova "
+              f"2 Lite setting; {a.model} ignores it", file=sys.stderr)
+    metric_names = resolve_metrics(a.metrics)
+    scorer = GenQAScorer(metric_names)
+    scorers = load_scorers(a.scorers, metric_names) if a.scorers else []
+    dataset = GenQADataset(_resolve_path(a.data, base), limit=a.limit)
+    info = dataset.validate()
+    processor = None
+    proc = recipe.processor
+    if proc is not None and proc.active:
+        from ..processors.loader import load_processor
+        processor = load_processor(proc, base_dir=base, retry=RetryPolicy(seed=a.seed))
+    elif proc is not None and (proc.preprocessing.enabled or proc.postprocessing.enabled):
+        print("note: the recipe's processor block names no lambda_arn, path or url; "
+              "it is inactive", file=sys.stderr)
+    try:
+        store, manifest, unit_ids, start, model = await execute_units(
+            recipe, options, info=info, samples=dataset.iter_samples(),
+            spec=ModelSpec.parse(a.model, a.model_args), run_one=None,
+            ctx_kwargs=dict(scorer=scorer, processor=processor,
+                            preprocess=bool(processor and proc.preprocessing.enabled),
+                            postprocess=bool(processor and proc.postprocessing.enabled),
+                            scorers=tuple(scorers)),
+            fingerprint_extra=metric_names, base=base, label=recipe.run.name)
+    finally:
+        if processor is not None:
+            await processor.aclose()
+    result = _finalize(recipe, store, manifest, unit_ids, scorer, metric_names, model, start,
+                       scorers)
     if options.print_summary:
-        print_summary(result.summary, title=f"{recipe.run.name} · {backend.name}")
+        print_summary(result.summary, title=f"{recipe.run.name} · {model}")
         print(f"outputs: {result.run_dir}", file=sys.stdout)
     return result
 
