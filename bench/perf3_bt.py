@@ -9,7 +9,8 @@ Arena-Hard-Auto's method on 100,000 judgments.  Both are measured in this one ru
   is a tie, otherwise model ``i`` wins with probability ``sigmoid(s_i - s_j)``.  The
   100,000-judgment set is the head of the 1,000,000-judgment set.
 * assay: ``assay.stats.bradley_terry.bt_ratings(battles, 100, n_resamples=1000)``, timed
-  in-process with ``time.perf_counter`` (after imports and data generation), and once
+  in-process with ``time.perf_counter`` (after imports, data generation and a small
+  untimed warm-up; ``--repeat`` times, the slowest held against the bars), and once
   more as a whole process (``subprocess``: interpreter start, imports, data generation,
   fit and bootstrap) for honesty.
 * Peer: Arena-Hard-Auto's Bradley-Terry ("MLE Elo") as its ``show_result.py`` /
@@ -29,7 +30,7 @@ Arena-Hard-Auto's method on 100,000 judgments.  Both are measured in this one ru
 
 Writes ``bench/out/perf3.json`` and prints a table.  Run with the dev venv::
 
-    /work/main/.venv/bin/python bench/perf3_bt.py [--peer-rounds 5,15]
+    /work/main/.venv/bin/python bench/perf3_bt.py [--peer-rounds 5,20] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -133,8 +134,10 @@ def child() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--peer-rounds", default="5,15",
+    ap.add_argument("--peer-rounds", default="5,20",
                     help="two numbers of peer bootstrap rounds to time (comma-separated)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timed repeats of each assay fit; the slowest is reported against the bars")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -161,11 +164,15 @@ def main() -> None:
     bt_ratings((i[:20000], j[:20000], o[:20000]), N_MODELS, n_resamples=100, seed=1)
 
     # 1) assay on 1,000,000 judgments, 1,000 resamples
-    la = loadavg()
-    t0 = time.perf_counter()
-    r_big = bt_ratings((i, j, o), N_MODELS, n_resamples=ROUNDS, seed=0)
-    t_big = time.perf_counter() - t0
-    res["assay_1m"] = {"judgments": N_BIG, "rounds": ROUNDS, "seconds": t_big, "loadavg_1m_before": la,
+    times, loads = [], []
+    for _ in range(args.repeat):
+        loads.append(loadavg())
+        t0 = time.perf_counter()
+        r_big = bt_ratings((i, j, o), N_MODELS, n_resamples=ROUNDS, seed=0)
+        times.append(time.perf_counter() - t0)
+    t_big = max(times)  # the slowest repeat is the one held against the bar
+    res["assay_1m"] = {"judgments": N_BIG, "rounds": ROUNDS, "seconds": t_big, "all_seconds": times,
+                       "loadavg_1m_before": loads,
                        "n_resamples_kept": r_big.n_resamples, "n_dropped": r_big.n_dropped,
                        "bar_seconds": BAR_SECONDS, "pass": t_big <= BAR_SECONDS,
                        "corr_with_true_strengths": float(np.corrcoef(r_big.ratings, strengths)[0, 1])}
@@ -182,11 +189,15 @@ def main() -> None:
 
     # 2) assay on 100,000 judgments, 1,000 resamples
     si, sj, so = i[:N_SMALL], j[:N_SMALL], o[:N_SMALL]
-    la = loadavg()
-    t0 = time.perf_counter()
-    r_small = bt_ratings((si, sj, so), N_MODELS, n_resamples=ROUNDS, seed=0)
-    t_small = time.perf_counter() - t0
-    res["assay_100k"] = {"judgments": N_SMALL, "rounds": ROUNDS, "seconds": t_small, "loadavg_1m_before": la,
+    times, loads = [], []
+    for _ in range(args.repeat):
+        loads.append(loadavg())
+        t0 = time.perf_counter()
+        r_small = bt_ratings((si, sj, so), N_MODELS, n_resamples=ROUNDS, seed=0)
+        times.append(time.perf_counter() - t0)
+    t_small = max(times)  # slowest repeat: the ratio is not flattered
+    res["assay_100k"] = {"judgments": N_SMALL, "rounds": ROUNDS, "seconds": t_small, "all_seconds": times,
+                         "loadavg_1m_before": loads,
                          "n_resamples_kept": r_small.n_resamples}
 
     # 3) the peer on the same 100,000 judgments
@@ -237,10 +248,10 @@ def main() -> None:
 
     print(f"PERF-3 (load avg before each timing in bench/out/perf3.json)")
     print(f"{'what':<62} {'seconds':>10}  bar")
-    print(f"{'assay bt_ratings, 1,000,000 judgments, 1,000 rounds (in-process)':<62} {t_big:>10.2f}  <= 15 s: "
+    print(f"{'assay bt_ratings, 1,000,000 judgments, 1,000 rounds (slowest of %d)' % args.repeat:<62} {t_big:>10.2f}  <= 15 s: "
           f"{'PASS' if t_big <= BAR_SECONDS else 'FAIL'}")
     print(f"{'  same, whole process (start, imports, data, fit, bootstrap)':<62} {t_proc:>10.2f}")
-    print(f"{'assay bt_ratings, 100,000 judgments, 1,000 rounds':<62} {t_small:>10.2f}")
+    print(f"{'assay bt_ratings, 100,000 judgments, 1,000 rounds (slowest of %d)' % args.repeat:<62} {t_small:>10.2f}")
     print(f"{'Arena-Hard-Auto method, 100,000 judgments, point fit':<62} {t_point:>10.2f}")
     for rr in runs:
         print(f"{'Arena-Hard-Auto method, 100,000 judgments, %d rounds' % rr['rounds']:<62} "

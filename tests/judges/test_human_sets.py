@@ -81,6 +81,10 @@ def test_judgebench_arena_hard_orders():
         assert rec.forward == dec[r["judgments"][0]["decision"]]
         assert rec.backward == swap[dec[r["judgments"][1]["decision"]]]
         assert rec.id == r["pair_id"]
+        # ... and with the parser assay uses for live judge runs
+        from assay.judges.verdicts import parse_verdict
+        assert [hs.arena_hard_verdict(j["judgment"]["response"]) for j in r["judgments"]] == \
+            [parse_verdict(j["judgment"]["response"])[0] for j in r["judgments"]]
     assert [r.human for r in recs] == [p.human for p in hs.load_judgebench()]
     # JudgeBench's own scoring (one order right, the other right or tie) gives 230/350
     ok = sum((r.forward == r.human and r.backward in (r.human, "tie")) or (r.backward == r.human and r.forward == "tie")

@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show tracebacks")
+    report = sub.add_parser("report", help="figures and the HTML report of a finished run")
+    report.add_argument("run_dir")
+    report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks")
     demo = sub.add_parser("demo", help="offline demo on the embedded model")
     demo.add_argument("--output-dir", default="runs")
     demo.add_argument("--limit", type=int)
@@ -117,6 +121,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ..reports.run_report import report_run
+
+    for path in report_run(args.run_dir):
+        print(path)
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ..demo import run_demo
 
@@ -135,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import AssayError, UserInputError
 
     try:
-        handler = {"run": _cmd_run, "demo": _cmd_demo}[args.command]
+        handler = {"run": _cmd_run, "demo": _cmd_demo, "report": _cmd_report}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:

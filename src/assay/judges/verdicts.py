@@ -40,9 +40,5 @@ def map_backward(outcome: str) -> str:
     return {"A": "B", "B": "A"}.get(outcome, outcome)
 
 
-def reconcile(forward: str, backward_mapped: str) -> str:
-    if "error" in (forward, backward_mapped):
-        return "error"
-    if forward == backward_mapped:
-        return forward
-    return "tie"
+# the reconciliation rule lives with the agreement statistics that score it
+from ..stats.agreement import reconcile  # noqa: E402

@@ -126,7 +126,8 @@ def _panel_winrate(ax, d: dict) -> None:
     ax.set_title("2. B's win rate (95% CI)", loc="left", fontweight="bold")
     ax.axhline(50, color=_C_MUTED, ls="--", lw=1.3, zorder=1, label="50% = no difference")
     ax.set_xlim(-1, 1.8)
-    ax.set_ylim(0, 100)
+    ax.set_ylim(-3, 103)
+    ax.set_yticks([0, 20, 40, 60, 80, 100])
     ax.set_xticks([0])
     ax.set_xticklabels(["B vs A"])
     ax.set_ylabel("win rate of B (%)")
@@ -264,14 +265,14 @@ def _panel_gauge(ax, d: dict) -> None:
         ax.annotate("", xy=(0.9 * np.cos(th), 0.9 * np.sin(th)), xytext=(0, 0),
                     arrowprops={"arrowstyle": "-|>", "lw": 2.5, "color": _C_TEXT,
                                 "mutation_scale": 18})
-        ax.add_patch(plt_circle((0, 0), 0.05, _C_TEXT))
+        ax.add_patch(_circle((0, 0), 0.05, _C_TEXT))
         ax.text(0, -0.17, _pct(w), ha="center", va="center", fontsize=17, fontweight="bold",
                 color=_C_TEXT)
     ax.text(0, -0.45, d["verdict"], ha="center", va="center", fontsize=13, fontweight="bold",
             color=_verdict_color(d["verdict"]))
 
 
-def plt_circle(center, radius, color):
+def _circle(center, radius, color):
     from matplotlib.patches import Circle
     return Circle(center, radius, fc=color, ec="none", zorder=4)
 

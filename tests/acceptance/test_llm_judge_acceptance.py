@@ -1,0 +1,40 @@
+"""Issue 4 acceptance: the sample llm_judge file judged offline by the embedded model."""
+
+from __future__ import annotations
+
+import glob
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ASSAY, SAMPLES, env_for_subprocess
+
+pytestmark = pytest.mark.slow
+
+KEYS = {k + s for k in ("a_scores", "b_scores", "ties", "inference_error", "score")
+        for s in ("", "_stderr")} | {"winrate", "lower_rate", "upper_rate"}
+
+
+def test_embedded_judge_on_sample_pairs(tmp_path):
+    recipe = tmp_path / "judge.yaml"
+    recipe.write_text("run:\n  name: nova-judge\nevaluation:\n  task: llm_judge\n  strategy: judge\n"
+                      "  metric: all\ninference:\n  max_new_tokens: 48\n  temperature: 0\n")
+    proc = subprocess.run([*ASSAY, "run", str(recipe), "--data", str(SAMPLES / "nova_llm_judge.jsonl"),
+                           "--judge", "local/smollm2", "-J", "n_ctx=4096", "--output-dir",
+                           str(tmp_path), "--progress", "none"],
+                          env=env_for_subprocess(), capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run = tmp_path / "nova-judge"
+    doc = json.loads(Path(glob.glob(str(run / "eval_results" / "results_*.json"))[0]).read_text())
+    assert set(doc["results"]) == {"custom|llm_judge_judge|0", "all"}
+    assert KEYS <= set(doc["results"]["all"])
+    summary = json.loads((run / "metrics.json").read_text())
+    assert summary["n_examples"] == 7 and sum(summary["counts"].values()) == 7
+    recs = [json.loads(x) for x in (run / "examples.jsonl").read_text().splitlines()]
+    assert all(r["forward_output"] is not None or r["error"] for r in recs)
+    for r in recs:   # garbage verdicts from the small model are errors with the raw text kept
+        if r["outcome"] == "error":
+            assert r["error"]["stage"] == "judge" and r["error"]["raw"]
+    assert (run / "judge_summary.png").stat().st_size > 10_000
