@@ -52,6 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show tracebacks")
+    gen = sub.add_parser("generate", help="responses from several models to the same prompts")
+    gen.add_argument("recipe", nargs="?", help="recipe whose inference settings apply to all models")
+    gen.add_argument("--data", required=True, help="gen_qa JSONL with the prompts")
+    gen.add_argument("-m", "--model", dest="models", action="append", required=True,
+                     metavar="[LABEL=]provider/model",
+                     help="a model, repeated; the first is the baseline A")
+    gen.add_argument("-M", dest="model_args", action="append", default=[],
+                     metavar="LABEL.KEY=VALUE", help="argument for one model, e.g. b.base_url=...")
+    gen.add_argument("--out", required=True, help="output JSONL (llm_judge format for two models)")
+    gen.add_argument("--output-dir", default="runs")
+    gen.add_argument("--limit", type=int)
+    gen.add_argument("--max-new-tokens", type=int)
+    gen.add_argument("--temperature", type=float)
+    gen.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
+    gen.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     report = sub.add_parser("report", help="figures and the HTML report of a finished run")
     report.add_argument("run_dir")
     report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -121,6 +136,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
+    from ..config.loader import load_recipe, parse_assignment, recipe_from_dict
+    from ..runner.generate import generate_pairs
+    from ..runner.run import RunOptions
+
+    overrides = {"assay.data": str(Path(args.data).resolve()), "assay.output_dir": args.output_dir}
+    for attr, key in (("limit", "assay.limit"), ("max_new_tokens", "inference.max_new_tokens"),
+                      ("temperature", "inference.temperature")):
+        if getattr(args, attr) is not None:
+            overrides[key] = getattr(args, attr)
+    if args.recipe:
+        recipe = load_recipe(args.recipe, overrides)
+    else:
+        from ..config.loader import apply_overrides
+        recipe = recipe_from_dict(apply_overrides(
+            {"run": {"name": "generate"}, "evaluation": {"task": "gen_qa", "strategy": "gen_qa"}},
+            overrides))
+    models = []
+    for i, text in enumerate(args.models):
+        label, sep, spec = text.partition("=")
+        if not sep or "/" in label:
+            label, spec = "AB"[i] if len(args.models) == 2 else f"m{i + 1}", text
+        models.append((label, spec, {}))
+    by_label = {m[0]: m[2] for m in models}
+    for text in args.model_args:
+        key, value = parse_assignment(text)
+        label, _, k = key.partition(".")
+        if label not in by_label or not k:
+            raise ConfigError(f"-M {text}: expected LABEL.KEY=VALUE with LABEL one of "
+                              f"{', '.join(by_label)}", field="-M")
+        by_label[label][k] = value
+    out = generate_pairs(recipe, models, Path(args.out),
+                         options=RunOptions(overwrite=True, progress=args.progress,
+                                            print_summary=False))
+    print(out)
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..reports.run_report import report_run
 
@@ -147,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import AssayError, UserInputError
 
     try:
-        handler = {"run": _cmd_run, "demo": _cmd_demo, "report": _cmd_report}[args.command]
+        handler = {"run": _cmd_run, "demo": _cmd_demo, "report": _cmd_report,
+                   "generate": _cmd_generate}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:

@@ -53,7 +53,8 @@ class LocalExecutor:
 
     async def _one(self, sample: Sample) -> ExampleRecord:
         record = await self.run_one(sample, self.ctx)
-        failed = record.error is not None
+        # an unparseable judge verdict is a result about the judge, not a failing run
+        failed = record.error is not None and record.error.kind != "unparseable"
         self.done += 1
         self.failed += failed
         self.progress.advance(1, errors=int(failed))
