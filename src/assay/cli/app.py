@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show tracebacks")
+    tour = sub.add_parser("tournament", help="judge N models in pairs; Bradley-Terry ratings")
+    tour.add_argument("recipe", help="recipe (inference settings, judge section)")
+    _add_run_options(tour)
+    tour.add_argument("--baseline", help="judge every model against this one only")
+    tour.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     gen = sub.add_parser("generate", help="responses from several models to the same prompts")
     gen.add_argument("recipe", nargs="?", help="recipe whose inference settings apply to all models")
     gen.add_argument("--data", required=True, help="gen_qa JSONL with the prompts")
@@ -175,6 +180,36 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tournament(args: argparse.Namespace) -> int:
+    from ..config.loader import load_recipe
+    from ..errors import ConfigError
+    from ..runner.run import RunOptions
+    from ..runner.tournament import run_tournament
+
+    overrides = _overrides(args)
+    data = overrides.pop("assay.data", None)
+    if not data:
+        raise ConfigError("pass --data FILE with {prompt, responses: {model: text}} rows",
+                          field="data")
+    recipe = load_recipe(args.recipe, overrides)
+    doc = run_tournament(recipe, Path(data), baseline=args.baseline,
+                         options=RunOptions(resume=args.resume, overwrite=args.overwrite,
+                                            progress="none" if args.quiet else args.progress,
+                                            print_summary=not args.quiet))
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"Bradley-Terry ratings ({doc['battles']} judged pairs, "
+                    f"{doc['errors']} errors; 95% CI by prompt bootstrap)", title_justify="left")
+    for col in ("rank", "model", "Elo", "Elo 95% CI", "log-strength"):
+        t.add_column(col, justify="right" if col != "model" else "left")
+    for row in doc["table"]:
+        t.add_row(str(row["rank"]), row["model"], f"{row['elo']:.0f}",
+                  f"[{row['elo_low']:.0f}, {row['elo_high']:.0f}]", f"{row['rating']:+.3f}")
+    Console(width=None if sys.stdout.isatty() else 160).print(t)
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..reports.run_report import report_run
 
@@ -202,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         handler = {"run": _cmd_run, "demo": _cmd_demo, "report": _cmd_report,
-                   "generate": _cmd_generate}[args.command]
+                   "generate": _cmd_generate, "tournament": _cmd_tournament}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:

@@ -38,6 +38,12 @@ class RunResult:
     def n_errors(self) -> int:
         return self.summary["n_errors"]
 
+    def records_dicts(self) -> Iterator[dict[str, Any]]:
+        """Per-example records as plain dicts (any task), in dataset order."""
+        with (self.run_dir / "examples.jsonl").open(encoding="utf-8") as fh:
+            for line in fh:
+                yield json.loads(line)
+
     def records(self) -> Iterator[ExampleRecord]:
         with (self.run_dir / "examples.jsonl").open(encoding="utf-8") as fh:
             for line in fh:
