@@ -13,8 +13,8 @@ Arena-Hard-Auto's method on 100,000 judgments.  Both are measured in this one ru
   untimed warm-up; ``--repeat`` times, the slowest held against the bars), and once
   more as a whole process (``subprocess``: interpreter start, imports, data generation,
   fit and bootstrap) for honesty.
-* Peer: Arena-Hard-Auto's Bradley-Terry ("MLE Elo") as its ``show_result.py`` /
-  ``show_result_bt.py`` describe it, re-implemented here (not copied): every battle is
+* Peer: Arena-Hard-Auto's Bradley-Terry ("MLE Elo") as lmarena/arena-hard-auto's
+  ``show_result_bt.py`` describes it, re-implemented here (not copied): every battle is
   duplicated; one dense row per (duplicated) battle with ``+log(BASE)`` in model_a's
   column and ``-log(BASE)`` in model_b's; label 1 for an A win (both copies), 0 for a B
   win, and a tie is one A win plus one B win (label 1 on the first copy only);
@@ -23,8 +23,10 @@ Arena-Hard-Auto's method on 100,000 judgments.  Both are measured in this one ru
   ``get_bootstrap_result``, draws ``battles.sample(frac=1.0, replace=True)`` (global
   NumPy RNG, seeded 42 as Arena-Hard-Auto does) and refits each round.  ``penalty=None``
   is spelled ``C=np.inf``, its documented equivalent in scikit-learn >= 1.8 (where
-  ``penalty`` is deprecated).  1,000 rounds of it would take hours on this machine, so
-  two different numbers of rounds are timed and the 1,000-round time is extrapolated
+  ``penalty`` is deprecated).  ``show_result_bt.py`` itself uses ``tol=1e-8``; the looser
+  1e-6 can only make the peer faster (the ratio is, if anything, understated).  1,000
+  rounds of it take 10-30 minutes on this 2-core machine (0.6-1.6 s a round, with load),
+  so two different numbers of rounds are timed and the 1,000-round time is extrapolated
   linearly from the larger one (the per-round times of both show the linearity).
 * Agreement: the point Elo of both on the 100,000 judgments; max |difference| reported.
 
