@@ -85,3 +85,12 @@ def test_baseline_mode_only_pairs_with_the_baseline(tmp_path):
                          options=assay.RunOptions(progress="none", print_summary=False,
                                                   overwrite=True))
     assert doc["battles"] == 20
+
+
+def test_column_per_model_input(tmp_path):
+    from assay.runner.tournament import expand_pairs
+
+    rows = [{"prompt": "p", "response_x": "1", "response_y": "2", "response_z": "3"}]
+    models = expand_pairs(write_jsonl(tmp_path / "t.jsonl", rows), tmp_path / "pairs.jsonl")
+    assert models == ["x", "y", "z"]
+    assert len((tmp_path / "pairs.jsonl").read_text().splitlines()) == 3

@@ -1,8 +1,9 @@
 """Tournament: responses from N models, judged in pairs (every pair, or every model against a
 baseline), then Bradley-Terry ratings (and Elo) with prompt-bootstrap 95% intervals.
 
-Input rows: ``{"prompt": str, "responses": {"model": str, ...}, "metadata"?: ...}`` with the
-same models on every row (``assay generate`` writes this for three or more models). Each pair
+Input rows: ``{"prompt": str, "responses": {"model": str, ...}, "metadata"?: ...}``, or a
+column per model (``{"prompt", "response_base", "response_tuned", ...}``), with the same models
+on every row (``assay generate`` writes this for three or more models). Each pair
 of each row becomes one llm_judge example, judged forward and backward like any other; the
 reconciled outcomes are the battles of the Bradley-Terry fit, grouped by prompt for the
 bootstrap.
@@ -37,6 +38,9 @@ def expand_pairs(path: Path, out: Path, *, baseline: str | None = None,
             if limit is not None and index >= limit:
                 break
             prompt, responses = obj.get("prompt"), obj.get("responses")
+            if responses is None:   # a column per model: response_<model>
+                responses = {k[len("response_"):]: v for k, v in obj.items()
+                             if k.startswith("response_")} or None
             if not isinstance(prompt, str):
                 raise DataError("missing or non-string", file=path, line=line, field="prompt")
             if not isinstance(responses, dict) or len(responses) < 2 or not all(
