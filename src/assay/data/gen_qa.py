@@ -130,6 +130,10 @@ class GenQADataset:
     """A gen_qa JSONL file, streamed. :meth:`validate` checks every row once (counting them and
     fingerprinting the bytes); :meth:`iter_samples` streams validated :class:`Sample` s."""
 
+    #: the row parser, and the fields it knows (others are reported as unknown)
+    parse_row = staticmethod(parse_gen_qa_row)
+    known_fields = _KNOWN
+
     def __init__(self, path: str | Path, *, limit: int | None = None) -> None:
         self.path = Path(path)
         self.limit = limit
@@ -142,13 +146,13 @@ class GenQADataset:
         for index, (line, raw, obj) in enumerate(iter_jsonl_raw(self.path)):
             if self.limit is not None and index >= self.limit:
                 break
-            sample = parse_gen_qa_row(obj, index, self.path, line, parse_metadata=False)
+            sample = self.parse_row(obj, index, self.path, line, parse_metadata=False)
             if "id" in obj:
                 if sample.id in seen_ids:
                     raise DataError(f"duplicate id '{sample.id}'", file=self.path, line=line,
                                     field="id")
                 seen_ids.add(sample.id)
-            unknown.update(k for k in obj if k not in _KNOWN)
+            unknown.update(k for k in obj if k not in self.known_fields)
             h.update(raw.strip())
             h.update(b"\n")
             rows += 1
@@ -162,4 +166,4 @@ class GenQADataset:
                 return
             if index < start:
                 continue
-            yield parse_gen_qa_row(obj, index, self.path, line)
+            yield self.parse_row(obj, index, self.path, line)

@@ -8,14 +8,12 @@ A human label (``label``, ``human_label`` or ``preference``) may be ``A>B``/``A`
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from .gen_qa import DatasetInfo, _images, _metadata, _require_str
-from .jsonl import iter_jsonl, iter_jsonl_raw
+from .gen_qa import GenQADataset, _images, _metadata, _require_str
 
 __all__ = ["JudgeSample", "LLMJudgeDataset", "parse_human_label"]
 
@@ -67,29 +65,9 @@ def _parse(obj: dict, index: int, path: Path, line: int, parse_metadata: bool = 
                        images=_images(obj, path, line), line=line)
 
 
-class LLMJudgeDataset:
-    """An llm_judge JSONL file, validated once then streamed."""
+class LLMJudgeDataset(GenQADataset):
+    """An llm_judge JSONL file, validated once then streamed (as gen_qa, other rows)."""
 
-    def __init__(self, path: str | Path, *, limit: int | None = None) -> None:
-        self.path = Path(path)
-        self.limit = limit
-
-    def validate(self) -> DatasetInfo:
-        h = hashlib.sha256()
-        rows = 0
-        for index, (line, raw, obj) in enumerate(iter_jsonl_raw(self.path)):
-            if self.limit is not None and index >= self.limit:
-                break
-            _parse(obj, index, self.path, line, parse_metadata=False)
-            h.update(raw.strip())
-            h.update(b"\n")
-            rows += 1
-        if rows == 0:
-            raise DataError("dataset is empty (no JSON lines)", file=self.path)
-        return DatasetInfo(str(self.path), rows, h.hexdigest(), ())
-
-    def iter_samples(self) -> Iterator[JudgeSample]:
-        for index, (line, obj) in enumerate(iter_jsonl(self.path)):
-            if self.limit is not None and index >= self.limit:
-                return
-            yield _parse(obj, index, self.path, line)
+    parse_row = staticmethod(_parse)
+    known_fields = frozenset({"prompt", "response_A", "response_B", "metadata", "images", "id",
+                              "label", "human_label", "preference"})
