@@ -38,3 +38,22 @@ def test_embedded_judge_on_sample_pairs(tmp_path):
         if r["outcome"] == "error":
             assert r["error"]["stage"] == "judge" and r["error"]["raw"]
     assert (run / "judge_summary.png").stat().st_size > 10_000
+
+
+def test_sample_rubric_recipe_with_embedded_judge(tmp_path):
+    from tests.conftest import RECIPES
+
+    proc = subprocess.run([*ASSAY, "run", str(RECIPES / "eval_rubric_judge_recipe.yaml"),
+                           "--data", str(SAMPLES / "nova_llm_judge.jsonl"), "--judge",
+                           "local/smollm2", "-J", "n_ctx=4096", "--max-new-tokens", "64",
+                           "--output-dir", str(tmp_path), "--progress", "none"],
+                          env=env_for_subprocess(), capture_output=True, text=True, timeout=1500)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run = tmp_path / "jmoul-rubric-demo"
+    doc = json.loads(Path(glob.glob(str(run / "eval_results" / "results_*.json"))[0]).read_text())
+    keys = set(doc["results"]["custom|rubric_llm_judge_judge|0"])
+    assert KEYS | {"weighted_score_A", "weighted_score_A_stderr", "weighted_score_B",
+                   "weighted_score_B_stderr", "score_margin", "score_margin_stderr"} <= keys
+    summary = json.loads((run / "metrics.json").read_text())
+    assert sum(v for k, v in summary["counts"].items() if k != "bothbad") == 7
+    assert (run / "judge_summary.png").exists() and (run / "rubric_criteria.png").exists()

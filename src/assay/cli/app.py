@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--temperature", type=float)
     gen.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
     gen.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+    rub = sub.add_parser("rubric", help="rubric judge tools")
+    rsub = rub.add_subparsers(dest="rubric_command", metavar="ACTION")
+    rw = rsub.add_parser("reweight", help="recompute rubric scores with new weights, offline")
+    rw.add_argument("run_dir")
+    rw.add_argument("--weight", action="append", default=[], metavar="CRITERION=W")
+    rw.add_argument("--drop", action="append", default=[], metavar="CRITERION")
+    rw.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     report = sub.add_parser("report", help="figures and the HTML report of a finished run")
     report.add_argument("run_dir")
     report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -210,6 +217,29 @@ def _cmd_tournament(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rubric(args: argparse.Namespace) -> int:
+    from ..config.loader import parse_assignment
+    from ..errors import ConfigError
+    from ..results.rubric_reweight import reweight_run
+
+    if args.rubric_command != "reweight":
+        raise ConfigError("usage: assay rubric reweight RUN_DIR --weight name=w --drop name")
+    weights = {}
+    for text in args.weight:
+        k, v = parse_assignment(text, option="--weight")
+        weights[k] = v
+    drop = [d for item in args.drop for d in item.split(",") if d]
+    s = reweight_run(args.run_dir, weights, drop)
+    f = s["flat"]
+    print(f"weighted_score_A {f['weighted_score_A']:.4f}  weighted_score_B "
+          f"{f['weighted_score_B']:.4f}  score_margin {f['score_margin']:+.4f}  "
+          f"margin preference {s['margin_preference_counts']}  verdict: {s['margin_verdict']}")
+    for name, idx in s["missing"].items():
+        print(f"note: criterion '{name}' missing in {len(idx)} examples: {idx[:20]}")
+    print(s["out_dir"])
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..reports.run_report import report_run
 
@@ -237,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         handler = {"run": _cmd_run, "demo": _cmd_demo, "report": _cmd_report,
-                   "generate": _cmd_generate, "tournament": _cmd_tournament}[args.command]
+                   "generate": _cmd_generate, "tournament": _cmd_tournament,
+                   "rubric": _cmd_rubric}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .records import ExampleError
 
-__all__ = ["JudgeRecord"]
+__all__ = ["JudgeRecord", "RubricRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +54,36 @@ class JudgeRecord:
             "error": None if self.error is None else self.error.to_dict(),
             "latency_s": self.latency_s, "cached": self.cached,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class RubricRecord(JudgeRecord):
+    """A rubric judge example: the pairwise fields plus the weighted scores (mean of the passes
+    that parsed, in the original positions), the margin A − B and the criteria breakdown."""
+
+    weighted_score_a: float | None = None
+    weighted_score_b: float | None = None
+    score_margin: float | None = None
+    criteria_breakdown: dict[str, Any] | None = None
+    overall_justification: str | None = None
+    label: str | None = None
+    bothbad: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        m = JudgeRecord.metrics.fget(self)
+        nan = float("nan")
+        m.update(weighted_score_A=nan if self.weighted_score_a is None else self.weighted_score_a,
+                 weighted_score_B=nan if self.weighted_score_b is None else self.weighted_score_b,
+                 score_margin=nan if self.score_margin is None else self.score_margin,
+                 bothbad=float(self.bothbad))
+        return m
+
+    def to_dict(self) -> dict[str, Any]:
+        d = JudgeRecord.to_dict(self)
+        d.update(weighted_score_a=self.weighted_score_a, weighted_score_b=self.weighted_score_b,
+                 score_margin=self.score_margin, criteria_breakdown=self.criteria_breakdown,
+                 overall_justification=self.overall_justification, label=self.label,
+                 bothbad=self.bothbad, notes=list(self.notes))
+        return d

@@ -23,6 +23,10 @@ JUDGE_SCHEMA = pa.schema([
     ("error", pa.struct([("stage", pa.string()), ("kind", pa.string()),
                          ("message", pa.string()), ("raw", pa.string())])),
     ("latency_s", pa.float64()), ("cached", pa.bool_()),
+    # rubric judge only (null for pairwise runs)
+    ("label", pa.string()), ("weighted_score_a", pa.float64()), ("weighted_score_b", pa.float64()),
+    ("score_margin", pa.float64()), ("criteria_breakdown", pa.string()),
+    ("overall_justification", pa.string()), ("bothbad", pa.bool_()),
 ])
 _DETAILS = DETAILS_COLUMNS[:-1] + ["forward_output", "backward_output", "pred_logprobs"]
 
@@ -47,9 +51,15 @@ class JudgeWriter:
         row = dict(rec)
         row["metadata"] = None if rec["metadata"] is None else json.dumps(rec["metadata"])
         row["metrics"] = list(rec["metrics"].items())
+        if rec.get("criteria_breakdown") is not None:
+            row["criteria_breakdown"] = json.dumps(rec["criteria_breakdown"], ensure_ascii=False)
         self._native.append(row)
         metrics = dict(rec["metrics"], forward_output=rec["forward_output"],
                        backward_output=rec["backward_output"])
+        if "criteria_breakdown" in rec:   # the Nova rubric notebook's per-example keys
+            metrics.update(predictions=rec.get("label"),
+                           overall_justification=rec.get("overall_justification"),
+                           criteria_breakdown=rec.get("criteria_breakdown"))
         cells = {
             "example": rec["prompt"], "instruction": "", "full_prompt": rec["prompt"],
             "num_effective_few_shots": "0", "num_asked_few_shots": "0",

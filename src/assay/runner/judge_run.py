@@ -65,11 +65,16 @@ async def run_llm_judge(recipe: Recipe, options: Any, base: Path | None) -> RunR
     a, j = recipe.assay, recipe.judge
     dataset = LLMJudgeDataset(_resolve_path(a.data, base), limit=a.limit)
     info = dataset.validate()
-    run_one = functools.partial(run_judge_example, followup=j.followup)
+    if recipe.evaluation.task == "rubric_llm_judge":
+        from .rubric_pipeline import run_rubric_example
+        run_one = run_rubric_example
+    else:
+        run_one = functools.partial(run_judge_example, followup=j.followup)
     store, manifest, unit_ids, start, model = await execute_units(
         recipe, options, info=info, samples=dataset.iter_samples(),
         spec=ModelSpec.parse(j.model, j.model_args), run_one=run_one, ctx_kwargs={},
-        fingerprint_extra={"judge": j.model_dump(), "prompt_version": 1}, base=base,
+        fingerprint_extra={"judge": j.model_dump(), "prompt_version": 1,
+                           "task": recipe.evaluation.task}, base=base,
         label=recipe.run.name)
     result = _finalize(recipe, store, manifest, unit_ids, model, start)
     if options.print_summary:
@@ -84,6 +89,8 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
     date_id = manifest["date_id"]
     writer = JudgeWriter(store.dir, model=model, date_id=date_id, key=key)
     outcomes, consistent, human, fwd, bwd = [], [], [], [], []
+    rubric_rows: list[dict] = []
+    rubric = recipe.evaluation.task == "rubric_llm_judge"
     keys: dict[str, list[str]] = {f: [] for f in recipe.assay.group_by}
     try:
         for rec, line in store.iter_unit_records(unit_ids):
@@ -93,6 +100,10 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
             human.append(rec["human_label"])
             fwd.append(rec["forward_verdict"])
             bwd.append(rec["backward_verdict"])
+            if rubric:
+                rubric_rows.append({k: rec.get(k) for k in (
+                    "weighted_score_a", "weighted_score_b", "score_margin", "criteria_breakdown",
+                    "bothbad", "label", "human_label", "outcome")})
             for f in keys:
                 keys[f].append(group_value(rec["metadata"], f))
     finally:
@@ -109,6 +120,9 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
             groups[f][seg] = {"n": sub["n_examples"], "n_errors": sub["n_errors"],
                               "counts": sub["counts"], "flat": sub["flat"],
                               "verdict": sub["verdict"]}
+    if rubric:
+        from .rubric_summary import add_rubric_summary
+        add_rubric_summary(summary, rubric_rows, store.dir)
     summary = {"task": recipe.evaluation.task, "task_key": key, "model": model,
                "judge": recipe.judge.model_dump(), "group_by": list(recipe.assay.group_by),
                "seed": seed, **summary, "groups": groups}

@@ -37,7 +37,8 @@ from .scoring import LoadedScorer, corpus_scores, load_scorers
 
 __all__ = ["RunOptions", "evaluate", "evaluate_async", "AVAILABLE_TASKS"]
 
-AVAILABLE_TASKS = {"gen_qa": ("gen_qa",), "llm_judge": ("judge",)}
+AVAILABLE_TASKS = {"gen_qa": ("gen_qa",), "llm_judge": ("judge",),
+                   "rubric_llm_judge": ("judge",)}
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
     if not recipe.assay.data:
         raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
                           field="assay.data")
-    if recipe.evaluation.task == "llm_judge":
+    if recipe.evaluation.task in ("llm_judge", "rubric_llm_judge"):
         from .judge_run import run_llm_judge
         return await run_llm_judge(recipe, options, base)
     return await _run_gen_qa(recipe, options, base)
