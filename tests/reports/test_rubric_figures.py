@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import struct
 
 import pytest
 
 pytest.importorskip("matplotlib")
 
-from assay.reports.rubric_figures import (  # noqa: E402
+from assay.reports.rubric_figures import (
     write_calibration_figure,
     write_criteria_figure,
 )
-from assay.stats.calibration import (  # noqa: E402
+from assay.stats.calibration import (
     margin_buckets,
     margin_histogram,
     reliability_table,
@@ -31,7 +32,8 @@ def _judge(m):
 
 
 def _inputs():
-    correct = [None if (h is None or m != m) else _judge(m) == h for m, h in zip(MARGINS, HUMAN)]
+    correct = [None if (h is None or math.isnan(m)) else _judge(m) == h
+               for m, h in zip(MARGINS, HUMAN)]
     return margin_buckets(MARGINS, correct), reliability_table(MARGINS, HUMAN)
 
 

@@ -54,7 +54,7 @@ def _num(v: Any) -> float | None:
 
 def _count(v: Any) -> int:
     f = _num(v)
-    return max(0, int(round(f))) if f is not None else 0
+    return max(0, round(f)) if f is not None else 0
 
 
 def _safe_label(text: Any, limit: int = 60) -> str:

@@ -45,9 +45,9 @@ __all__ = [
     "DEFAULT_EDGES",
     "SCALE_VALUES",
     "margin_buckets",
+    "margin_histogram",
     "reliability_table",
     "score_distributions",
-    "margin_histogram",
 ]
 
 DEFAULT_EDGES = (0.0, 0.1, 0.25, 0.5, 1.0)
@@ -206,7 +206,7 @@ def reliability_table(margins: Sequence[Any], human_labels: Sequence[Any], *, n_
 
 
 def margin_histogram(margins: Iterable[Any], bins: int = 10,
-                     range: tuple[float, float] = (-1.0, 1.0)) -> dict:  # noqa: A002
+                     range: tuple[float, float] = (-1.0, 1.0)) -> dict:
     """``{"edges", "counts", "n", "n_dropped"}``: histogram of finite margins within ``range``."""
     if int(bins) != bins or bins < 1:
         raise ValueError(f"bins must be a positive integer, got {bins!r}")
