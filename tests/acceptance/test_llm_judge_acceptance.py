@@ -48,7 +48,7 @@ def test_sample_rubric_recipe_with_embedded_judge(tmp_path):
     proc = subprocess.run([*ASSAY, "run", str(RECIPES / "eval_rubric_judge_recipe.yaml"),
                            "--data", str(SAMPLES / "nova_llm_judge.jsonl"), "--judge",
                            "local/smollm2", "-J", "n_ctx=4096", "--max-new-tokens", "48",
-                           "--limit", "3", "--output-dir", str(tmp_path), "--progress", "none"],
+                           "--output-dir", str(tmp_path), "--progress", "none"],
                           env=env_for_subprocess(), capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = tmp_path / "jmoul-rubric-demo"
@@ -57,5 +57,5 @@ def test_sample_rubric_recipe_with_embedded_judge(tmp_path):
     assert KEYS | {"weighted_score_A", "weighted_score_A_stderr", "weighted_score_B",
                    "weighted_score_B_stderr", "score_margin", "score_margin_stderr"} <= keys
     summary = json.loads((run / "metrics.json").read_text())
-    assert sum(v for k, v in summary["counts"].items() if k != "bothbad") == 3
+    assert sum(v for k, v in summary["counts"].items() if k != "bothbad") == 7
     assert (run / "judge_summary.png").exists() and (run / "rubric_criteria.png").exists()
