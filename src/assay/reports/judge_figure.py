@@ -8,10 +8,11 @@ deterministic: the same summary gives byte-identical PNG files.
 
 from __future__ import annotations
 
-import math
-import re
 from pathlib import Path
-from typing import Any
+
+from .plot_helpers import count_of as _count
+from .plot_helpers import finite_or_none as _num
+from .plot_helpers import safe_label as _safe_label
 
 __all__ = ["write_judge_figure"]
 
@@ -26,34 +27,14 @@ _C_MUTED = "#6b7280"
 
 
 # ----------------------------------------------------------------------------- helpers
-def _num(v: Any) -> float | None:
-    """A finite float, or None (for None, NaN, inf, non-numbers, bools)."""
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
-def _count(v: Any) -> int:
-    f = _num(v)
-    return max(0, int(round(f))) if f is not None else 0
 
 
 def _pct(v: float | None, d: int = 1) -> str:
     return "n/a" if v is None else f"{100.0 * v:.{d}f}%"
 
 
-def _safe_label(text: Any, limit: int = 60) -> str:
-    """A short, plain identifier (model/task name): printable ASCII-ish, no mathtext, truncated."""
-    s = "" if text is None else str(text)
-    s = re.sub(r"[^\w .:/@+\-]", "", s.splitlines()[0] if s else "")
-    s = s.strip()
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
-    return s
 
 
 def _verdict_text(summary: dict, valid: int, winrate: float | None,

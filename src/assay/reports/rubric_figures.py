@@ -15,12 +15,15 @@ byte-identical PNG files; empty inputs, a single criterion or all-NaN values nev
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from assay.stats.calibration import margin_histogram
+
+from .plot_helpers import count_of as _count
+from .plot_helpers import finite_or_none as _num
+from .plot_helpers import safe_label as _safe_label
 
 __all__ = ["write_calibration_figure", "write_criteria_figure"]
 
@@ -42,28 +45,10 @@ _RC = {
 
 
 # ----------------------------------------------------------------------------- helpers
-def _num(v: Any) -> float | None:
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
-def _count(v: Any) -> int:
-    f = _num(v)
-    return max(0, round(f)) if f is not None else 0
 
 
-def _safe_label(text: Any, limit: int = 60) -> str:
-    """Plain short label: first line, no mathtext/special characters, truncated."""
-    s = "" if text is None else str(text)
-    s = re.sub(r"[^\w .:/@+\-]", "", s.splitlines()[0] if s else "").strip()
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
-    return s
 
 
 def _placeholder(ax, text: str, title: str) -> None:

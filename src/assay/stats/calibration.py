@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from assay.stats.agreement import wilson_interval
+from assay.stats.intervals import finite_or_none as _finite
 
 __all__ = [
     "DEFAULT_EDGES",
@@ -56,15 +57,6 @@ _HUMAN_Y = {"A": 1.0, "B": 0.0, "tie": 0.5}
 
 
 # ----------------------------------------------------------------------------- helpers
-def _finite(v: Any) -> float | None:
-    """A finite float, or None (None, NaN, inf, bools, non-numbers)."""
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _as_bool(v: Any) -> bool | None:

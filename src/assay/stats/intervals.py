@@ -25,9 +25,20 @@ import numpy as np
 from assay.stats.bootstrap import DEFAULT_RESAMPLES, resample_indices
 from assay.stats.student_t import t_quantile
 
-__all__ = ["Interval", "finite", "sample_std", "mean_stderr", "mean_ci", "bootstrap_ci"]
+__all__ = ["Interval", "finite", "finite_or_none", "sample_std", "mean_stderr", "mean_ci", "bootstrap_ci"]
 
 _NAN = float("nan")
+
+
+def finite_or_none(v: object) -> float | None:
+    """A finite float, or None (for None, NaN, inf, bools and non-numbers)."""
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 class Interval(NamedTuple):
