@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..backends.types import Message
 
-__all__ = ["PAIRWISE_SYSTEM", "PAIRWISE_TEMPLATE", "FOLLOWUP", "pairwise_messages"]
+__all__ = ["PAIR_BLOCK", "PAIRWISE_SYSTEM", "PAIRWISE_TEMPLATE", "FOLLOWUP", "pairwise_messages"]
 
 PAIRWISE_SYSTEM = (
     "You are an impartial judge. Compare two AI assistant responses to the same user prompt. "
@@ -17,7 +17,8 @@ PAIRWISE_SYSTEM = (
     "responses, their length or the assistants' names influence you."
 )
 
-PAIRWISE_TEMPLATE = """[User prompt]
+#: the prompt and the two responses, as every judge prompt shows them
+PAIR_BLOCK = """[User prompt]
 {prompt}
 
 [Response A]
@@ -28,7 +29,9 @@ PAIRWISE_TEMPLATE = """[User prompt]
 {response_b}
 [End of response B]
 
-First explain your reasoning in a few sentences. Then give your final verdict on its own line, \
+"""
+
+PAIRWISE_TEMPLATE = PAIR_BLOCK + """First explain your reasoning in a few sentences. Then give your final verdict on its own line, \
 exactly one of: [[A>B]] if A is better, [[B>A]] if B is better, [[A=B]] if they are equally good."""
 
 FOLLOWUP = "Reply with only your final verdict: [[A>B]], [[B>A]] or [[A=B]]."

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from ..backends.types import Message
+from .prompts import PAIR_BLOCK
 
 __all__ = ["RUBRIC_SYSTEM", "RUBRIC_TEMPLATE", "RUBRIC_LABELS", "LABEL_RE", "MAX_INPUT_CHARS",
            "MAX_CRITERIA", "Criterion", "RubricJudgment", "rubric_messages", "parse_rubric",
@@ -40,18 +41,7 @@ RUBRIC_SYSTEM = (
     "the responses, their length or the assistants' names influence you. Reply in YAML only."
 )
 
-RUBRIC_TEMPLATE = """[User prompt]
-{prompt}
-
-[Response A]
-{response_a}
-[End of response A]
-
-[Response B]
-{response_b}
-[End of response B]
-
-1. Write 2 to 6 criteria specific to this prompt. Each has a short_name, a description, \
+RUBRIC_TEMPLATE = PAIR_BLOCK + """1. Write 2 to 6 criteria specific to this prompt. Each has a short_name, a description, \
 a type (scale: score 1 to 5; binary: score true or false) and a weight. The weights sum to 1.
 2. Score A and B on every criterion, with a one-sentence justification for each.
 3. Give an overall justification and exactly one label: "[[A>B]]" (A is better), \
