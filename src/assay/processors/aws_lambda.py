@@ -20,12 +20,9 @@ import anyio.to_thread
 from ..backends.retry import RetryPolicy, retry_async
 from ..errors import ConfigError, GenerationError, MissingDependency
 from .base import (
-    POSTPROCESS,
-    PREPROCESS,
+    EventProcessor,
     error_detail,
     parse_response,
-    postprocess_event,
-    preprocess_event,
 )
 from .errors import ProcessorError, Stage
 
@@ -60,7 +57,7 @@ def _boto3():
     return boto3
 
 
-class LambdaProcessor:
+class LambdaProcessor(EventProcessor):
     """Invokes the Lambda function ``function`` (an ARN or a name) once per event.
 
     ``client`` replaces the boto3 client (tests pass one wrapped in botocore's ``Stubber``).
@@ -133,13 +130,6 @@ class LambdaProcessor:
             raise ProcessorError(stage, "Lambda response payload is not JSON", raw=text)
         return parse_response(stage, payload, raw=text)
 
-    async def preprocess(self, data: dict) -> dict:
-        """Invoke the function with one preprocess event; return the validated body."""
-        return await self._send(PREPROCESS, preprocess_event(data))
-
-    async def postprocess(self, data: dict) -> list[dict]:
-        """Invoke the function with one postprocess event; return the metrics."""
-        return await self._send(POSTPROCESS, postprocess_event(data))
 
     async def aclose(self) -> None:
         """Close the boto3 client's connections."""

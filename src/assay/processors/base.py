@@ -22,7 +22,7 @@ from .models import (
     PreprocessingResponse,
 )
 
-__all__ = ["Processor", "PREPROCESS", "POSTPROCESS", "preprocess_event", "postprocess_event",
+__all__ = ["Processor", "EventProcessor", "PREPROCESS", "POSTPROCESS", "preprocess_event", "postprocess_event",
            "parse_response", "error_detail"]
 
 PREPROCESS: Stage = "preprocess"
@@ -149,3 +149,19 @@ def _dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=repr)
     except (TypeError, ValueError):
         return repr(value)
+
+
+class EventProcessor:
+    """Base of the remote locations (HTTP, Lambda): subclasses implement ``_send(stage, event)``
+    returning the parsed response; the two stages are built here once."""
+
+    async def _send(self, stage: Stage, event: dict) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def preprocess(self, data: dict) -> dict:
+        """Send one preprocess event; return the validated body."""
+        return await self._send(PREPROCESS, preprocess_event(data))
+
+    async def postprocess(self, data: dict) -> list[dict]:
+        """Send one postprocess event; return the metrics."""
+        return await self._send(POSTPROCESS, postprocess_event(data))

@@ -14,18 +14,20 @@ import random
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from anyio.lowlevel import RunVar
 import httpx
+from anyio.lowlevel import RunVar
 
-from ..backends.retry import RetryPolicy, classify_status, parse_retry_after, retry_async
+from ..backends.retry import (
+    RetryPolicy,
+    classify_status,
+    parse_retry_after,
+    retry_async,
+)
 from ..errors import ConfigError, GenerationError
 from .base import (
-    POSTPROCESS,
-    PREPROCESS,
+    EventProcessor,
     error_detail,
     parse_response,
-    postprocess_event,
-    preprocess_event,
 )
 from .errors import ProcessorError, Stage
 
@@ -47,7 +49,7 @@ def _display(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-class HttpProcessor:
+class HttpProcessor(EventProcessor):
     """POSTs each event to ``url``; ``headers`` are added to every request."""
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT,
@@ -122,13 +124,6 @@ class HttpProcessor:
             raise ProcessorError(stage, err.message, raw=err.raw) from None
         return parse_response(stage, payload, raw=text)
 
-    async def preprocess(self, data: dict) -> dict:
-        """POST one preprocess event; return the validated body."""
-        return await self._send(PREPROCESS, preprocess_event(data))
-
-    async def postprocess(self, data: dict) -> list[dict]:
-        """POST one postprocess event; return the metrics."""
-        return await self._send(POSTPROCESS, postprocess_event(data))
 
     async def aclose(self) -> None:
         """Close this event loop's HTTP client (those of finished loops died with them)."""

@@ -34,11 +34,17 @@ from types import ModuleType
 from typing import Any
 
 import anyio
-from anyio.lowlevel import RunVar
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 
 from ..errors import ConfigError
-from .base import POSTPROCESS, PREPROCESS, parse_response, postprocess_event, preprocess_event
+from .base import (
+    POSTPROCESS,
+    PREPROCESS,
+    parse_response,
+    postprocess_event,
+    preprocess_event,
+)
 from .errors import RAW_LIMIT, ProcessorError, Stage
 from .handler import build_lambda_handler
 from .shims import install_sdk_shims
