@@ -52,7 +52,11 @@ def reweight_run(run_dir: str | Path, weights: Mapping[str, float] | None = None
                 a = b = m = None
                 pref = "error"
             else:
-                new_bd, lacking = reweight(bd, weights, drop)
+                try:
+                    new_bd, lacking = reweight(bd, weights, drop)
+                except ValueError as exc:   # e.g. every kept weight is 0
+                    raise ConfigError(f"cannot reweight example {rec['index']}: {exc}",
+                                      field="--weight") from None
                 for name in lacking:
                     missing[name].append(rec["index"])
                 a, b, m = scores_from_breakdown(new_bd) if new_bd else (None, None, None)
