@@ -6,6 +6,7 @@
     ├── UserInputError              the user's input is wrong: exit code 2, one line, no traceback
     │   ├── ConfigError             recipe / CLI option (names the file, line and key)
     │   ├── DataError               dataset row (names the file, line and field)
+    │   │   └── BenchmarkDataMissing    a benchmark's files are not where they were looked for
     │   ├── TaskNotAvailable        a recipe task that assay does not run (yet)
     │   ├── BackendUnavailable      unknown provider, missing model file, unreachable endpoint
     │   ├── MissingDependency       an optional extra is not installed (carries the install hint)
@@ -24,6 +25,7 @@ __all__ = [
     "UserInputError",
     "ConfigError",
     "DataError",
+    "BenchmarkDataMissing",
     "TaskNotAvailable",
     "BackendUnavailable",
     "MissingDependency",
@@ -73,6 +75,10 @@ class ConfigError(UserInputError):
 
 class DataError(UserInputError):
     """A dataset file or row is invalid."""
+
+
+class BenchmarkDataMissing(DataError):
+    """A benchmark's data is missing; the message says which files to put where."""
 
 
 class TaskNotAvailable(UserInputError):

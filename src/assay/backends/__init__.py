@@ -5,12 +5,15 @@ Built-in providers: ``local`` (llama.cpp GGUF; ``local/smollm2`` is the embedded
 ``mock`` (scripted, deterministic). Heavy dependencies load inside the factories.
 """
 
-from .base import Backend, ModelSpec, create_backend, providers, register_backend
+from .base import (Backend, LoglikelihoodBackend, ModelSpec, can_score_loglikelihood,
+                   create_backend, providers, register_backend)
 from .cache import ResponseCache, cache_key
-from .types import Completion, GenerationSettings, InferenceRequest, Message, TokenLogprob
+from .types import (Completion, GenerationSettings, InferenceRequest, LoglikelihoodRequest,
+                    LoglikelihoodResult, Message, TokenLogprob)
 
 __all__ = [
-    "Backend", "ModelSpec", "create_backend", "providers", "register_backend",
+    "Backend", "LoglikelihoodBackend", "can_score_loglikelihood", "ModelSpec", "create_backend", "providers", "register_backend",
     "Completion", "GenerationSettings", "InferenceRequest", "Message", "TokenLogprob",
+    "LoglikelihoodRequest", "LoglikelihoodResult",
     "ResponseCache", "cache_key",
 ]

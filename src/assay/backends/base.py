@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import BackendUnavailable, ConfigError
-from .types import Completion, InferenceRequest
+from .types import Completion, InferenceRequest, LoglikelihoodRequest, LoglikelihoodResult
 
-__all__ = ["Backend", "ModelSpec", "register_backend", "create_backend", "providers"]
+__all__ = ["Backend", "LoglikelihoodBackend", "can_score_loglikelihood", "ModelSpec",
+           "register_backend", "create_backend", "providers"]
 
 
 @runtime_checkable
@@ -32,6 +33,25 @@ class Backend(Protocol):
     async def generate(self, request: InferenceRequest) -> Completion: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class LoglikelihoodBackend(Protocol):
+    """A backend that can also score given continuations (multiple-choice benchmarks).
+
+    ``supports_loglikelihood`` says whether this instance can (an OpenAI-compatible
+    endpoint only when its completions route echoes prompt log-probabilities)."""
+
+    supports_loglikelihood: bool
+
+    async def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]
+                            ) -> list[LoglikelihoodResult]: ...
+
+
+def can_score_loglikelihood(backend: object) -> bool:
+    """True when ``backend`` implements :class:`LoglikelihoodBackend` and says it can."""
+    return bool(getattr(backend, "supports_loglikelihood", False)) and \
+        callable(getattr(backend, "loglikelihood", None))
 
 
 @dataclass(frozen=True)

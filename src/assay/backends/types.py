@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Message", "GenerationSettings", "TokenLogprob", "Completion", "InferenceRequest"]
+__all__ = ["Message", "GenerationSettings", "TokenLogprob", "Completion", "InferenceRequest",
+           "LoglikelihoodRequest", "LoglikelihoodResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +106,28 @@ class InferenceRequest:
     example_id: str = ""
     precomputed: str | None = None
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoglikelihoodRequest:
+    """Score ``continuation`` after ``context`` (raw text, no chat template).
+
+    As in lm-evaluation-harness, trailing spaces of the context belong to the continuation,
+    the continuation's tokens are those of ``tokenize(context + continuation)`` past the
+    tokens of ``tokenize(context)``, and an empty context is scored after the BOS token."""
+
+    context: str
+    continuation: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoglikelihoodResult:
+    """``logprob``: sum of the continuation tokens' natural-log probabilities;
+    ``greedy``: every continuation token was the argmax; ``n_tokens``: how many were scored."""
+
+    logprob: float
+    greedy: bool
+    n_tokens: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"logprob": self.logprob, "greedy": self.greedy, "n_tokens": self.n_tokens}

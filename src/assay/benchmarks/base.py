@@ -1,0 +1,167 @@
+"""The Benchmark base class: what every benchmark module defines, and the shared item loop.
+
+A benchmark module subclasses :class:`Benchmark`, fills in its class attributes (the
+registry's properties) and implements two methods:
+
+* ``load_docs(root, subtask, split)``: the split's rows as plain dicts, from the original
+  layout or the Hugging Face layout under ``root`` (raise :class:`BenchmarkDataMissing`
+  naming the files to put there when neither is found);
+* ``make_item(doc, *, subtask, shots, method, cot, key)``: one :class:`BenchItem`.
+
+Scoring has defaults: multiple choice by log-likelihood (``acc``, ``acc_norm``) and by
+generation (answer-letter extraction); generation benchmarks override
+``score_generation``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import BenchmarkDataMissing
+from .item import BenchItem
+
+__all__ = ["Benchmark", "METHODS", "find_data_file", "argmax"]
+
+METHODS = ("loglikelihood", "generate")
+
+
+def argmax(values: Sequence[float]) -> int:
+    """First index of the maximum (numpy's tie rule, which lm-evaluation-harness uses)."""
+    best, best_i = -math.inf, 0
+    for i, v in enumerate(values):
+        if v > best:
+            best, best_i = v, i
+    return best_i
+
+
+def find_data_file(benchmark: str, root: Path, candidates: Sequence[str], *, what: str,
+                   hint: str) -> Path:
+    """The first of ``candidates`` (paths relative to ``root``, globs allowed) that exists.
+
+    Raises a one-line :class:`BenchmarkDataMissing` saying where to put the data."""
+    for c in candidates:
+        if any(ch in c for ch in "*?["):
+            hits = sorted(root.glob(c))
+            if hits:
+                return hits[0]
+        elif (root / c).is_file():
+            return root / c
+    raise BenchmarkDataMissing(
+        f"benchmark {benchmark}: no {what} under {root}; {hint} (see docs/benchmarks.md)")
+
+
+class Benchmark:
+    """Base class of every benchmark. Class attributes are the registry's properties."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    citation: ClassVar[str]
+    subtasks: ClassVar[tuple[str, ...]] = ()
+    metrics: ClassVar[tuple[str, ...]] = ("acc", "acc_norm")
+    task_type: ClassVar[str] = "multiple_choice"     # multiple_choice | generation
+    methods: ClassVar[tuple[str, ...]] = METHODS     # scoring paths this benchmark supports
+    strategy: ClassVar[str] = "zs"                   # Nova strategy name of the default setup
+    default_fewshot: ClassVar[int] = 0               # shots for few-shot (fs / fs_cot) strategies
+    eval_split: ClassVar[str] = "test"
+    fewshot_split: ClassVar[str | None] = None       # where few-shot exemplars come from
+    num_samples: ClassVar[dict[str, int]] = {}       # evaluation-split rows per subtask ("" = all)
+    dataset_info: ClassVar[dict[str, Any]] = {}      # hf_id, hf_config, revision, split, layouts
+    modality: ClassVar[str] = "Text"
+
+    # -- what modules implement ------------------------------------------------------------
+    def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def make_item(self, doc: dict[str, Any], *, subtask: str, shots: Sequence[dict[str, Any]],
+                  method: str, cot: bool, key: str) -> BenchItem:
+        raise NotImplementedError
+
+    # -- shared behaviour --------------------------------------------------------------------
+    def resolve_subtasks(self, requested: Sequence[str] | None) -> list[str]:
+        """Requested subtasks in registry order; None or "ALL" means every subtask."""
+        if not self.subtasks:
+            return [""]
+        if not requested or any(r.upper() == "ALL" for r in requested):
+            return list(self.subtasks)
+        unknown = [r for r in requested if r not in self.subtasks]
+        if unknown:
+            import difflib
+
+            from ..errors import ConfigError
+            close = difflib.get_close_matches(unknown[0], self.subtasks, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"benchmark {self.name} has no subtask '{unknown[0]}'{hint} "
+                              f"({len(self.subtasks)} subtasks: `assay benchmarks show "
+                              f"{self.name}`)", field="evaluation.subtask")
+        return [s for s in self.subtasks if s in requested]
+
+    def fewshot_docs(self, root: Path, subtask: str, k: int) -> list[dict[str, Any]]:
+        """The first ``k`` rows of the few-shot split (deterministic, as lm-eval's
+        ``first_n`` sampler); benchmarks with fixed exemplars override this."""
+        if k <= 0:
+            return []
+        if self.fewshot_split is None:
+            raise BenchmarkDataMissing(f"benchmark {self.name} has no few-shot split; "
+                                       "use a zero-shot strategy")
+        return self.load_docs(root, subtask, self.fewshot_split)[:k]
+
+    def items(self, root: Path, subtasks: Sequence[str], *, num_fewshot: int, method: str,
+              cot: bool, limit: int | None = None) -> list[BenchItem]:
+        """Every item of the requested subtasks, in registry order, ``limit`` per subtask."""
+        from dataclasses import replace
+
+        out: list[BenchItem] = []
+        for sub in subtasks:
+            docs = self.load_docs(root, sub, self.eval_split)
+            if limit is not None:
+                docs = docs[:limit]
+            shots = self.fewshot_docs(root, sub, num_fewshot)
+            for i, doc in enumerate(docs):
+                key = str(doc.get("id", i))
+                item = self.make_item(doc, subtask=sub, shots=shots, method=method, cot=cot,
+                                      key=key)
+                out.append(replace(item, index=len(out), fewshot=len(shots)))
+        return out
+
+    def score_loglikelihood(self, item: BenchItem, lls: Sequence[float],
+                            greedy: Sequence[bool]) -> dict[str, Any]:
+        """``acc`` and ``acc_norm`` exactly as lm-evaluation-harness's multiple_choice."""
+        pred = argmax(lls)
+        norm = [ll / max(len(c), 1) for ll, c in zip(lls, item.choices)]
+        pred_norm = argmax(norm)
+        golds = item.golds
+        return {"pred_index": pred, "pred_index_norm": pred_norm,
+                "metrics": {"acc": float(pred in golds), "acc_norm": float(pred_norm in golds)}}
+
+    def score_generation(self, item: BenchItem, text: str) -> dict[str, Any]:
+        """Multiple choice by generation: the answer letter, compared with the gold letter."""
+        from .extract import extract_choice_letter
+
+        letter = extract_choice_letter(text, item.choice_labels)
+        correct = letter is not None and letter == item.answer
+        return {"extracted": letter, "metrics": {"acc": float(correct)}}
+
+    def generation_metrics(self) -> tuple[str, ...]:
+        """Metric names the generation path reports (``acc`` for multiple choice)."""
+        return ("acc",) if self.task_type == "multiple_choice" else self.metrics
+
+    def properties(self) -> dict[str, Any]:
+        """The SageMaker SDK's ``get_benchmark_properties`` keys plus assay's."""
+        return {
+            "name": self.name,
+            "modality": self.modality,
+            "description": self.description,
+            "metrics": list(self.metrics),
+            "strategy": self.strategy,
+            "subtask_available": bool(self.subtasks),
+            "subtasks": list(self.subtasks) or None,
+            "citation": self.citation,
+            "task_type": self.task_type,
+            "methods": list(self.methods),
+            "default_fewshot": self.default_fewshot,
+            "num_samples": dict(self.num_samples),
+            "dataset_info": dict(self.dataset_info),
+        }
