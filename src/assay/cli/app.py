@@ -37,6 +37,19 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-processor", action="store_true", help="ignore the recipe's processor block")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override any recipe key, e.g. --set inference.top_k=50")
+    b = p.add_argument_group("benchmarks (task mmlu, bbh, gsm8k, math, arc, ...)")
+    b.add_argument("--subtask", help="subtask(s), comma separated, or ALL (evaluation.subtask)")
+    b.add_argument("--strategy", help="zs, zs_cot, fs or fs_cot (evaluation.strategy)")
+    b.add_argument("--method", choices=["auto", "loglikelihood", "generate"],
+                   help="multiple choice by log-likelihood or by generation (default auto)")
+    b.add_argument("--num-fewshot", type=int, help="few-shot examples (default: the strategy's)")
+    b.add_argument("--system-prompt", help="system prompt of the model under test")
+    b.add_argument("--base-model", help="also run this base model on the same items and compare "
+                   "(evaluate_base_model)")
+    b.add_argument("-B", dest="base_model_args", action="append", default=[],
+                   metavar="KEY=VALUE", help="base model argument, repeatable")
+    b.add_argument("--base-system-prompt", help="system prompt of the base model (default: the "
+                   "same as --system-prompt)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
@@ -79,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     rw.add_argument("--weight", action="append", default=[], metavar="CRITERION=W")
     rw.add_argument("--drop", action="append", default=[], metavar="CRITERION")
     rw.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+    bench = sub.add_parser("benchmarks", help="the standard benchmarks: list, show NAME")
+    bench.add_argument("action", choices=["list", "show"])
+    bench.add_argument("name", nargs="?", help="benchmark name (for show)")
+    bench.add_argument("--json", action="store_true", help="print JSON")
+    bench.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     report = sub.add_parser("report", help="figures and the HTML report of a finished run")
     report.add_argument("run_dir")
     report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -109,7 +127,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "top_p": "inference.top_p", "top_k": "inference.top_k",
         "top_logprobs": "inference.top_logprobs",
         "max_failure_share": "assay.max_failure_share", "cache": "assay.cache",
-        "judge": "judge.model",
+        "judge": "judge.model", "subtask": "evaluation.subtask",
+        "strategy": "evaluation.strategy", "method": "assay.benchmark.method",
+        "num_fewshot": "assay.benchmark.num_fewshot",
+        "system_prompt": "assay.benchmark.system_prompt",
+        "base_model": "assay.benchmark.base_model",
+        "base_system_prompt": "assay.benchmark.base_system_prompt",
     }
     for attr, key in simple.items():
         value = getattr(args, attr, None)
@@ -123,6 +146,11 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     for text in getattr(args, "judge_args", []):
         k, v = parse_assignment(text, option="-J")
         o[f"judge.model_args.{k}"] = v
+    for text in getattr(args, "base_model_args", []):
+        k, v = parse_assignment(text, option="-B")
+        o[f"assay.benchmark.base_model_args.{k}"] = v
+    if getattr(args, "base_model", None):
+        o["assay.benchmark.evaluate_base_model"] = True
     if getattr(args, "no_cache", False):
         o["assay.cache"] = False
     return o
@@ -240,6 +268,12 @@ def _cmd_rubric(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_benchmarks(args: argparse.Namespace) -> int:
+    from .benchmarks_cmd import benchmarks_command
+
+    return benchmarks_command(args.action, args.name, as_json=args.json)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..reports.run_report import report_run
 
@@ -268,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         handler = {"run": _cmd_run, "demo": _cmd_demo, "report": _cmd_report,
                    "generate": _cmd_generate, "tournament": _cmd_tournament,
-                   "rubric": _cmd_rubric}[args.command]
+                   "rubric": _cmd_rubric, "benchmarks": _cmd_benchmarks}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:

@@ -101,6 +101,22 @@ class ScorerEntry(StrictModel):
         return self.label or self.name
 
 
+class BenchmarkSection(StrictModel):
+    """How a standard benchmark (task mmlu, bbh, gsm8k, ...) is run. docs/benchmarks.md."""
+
+    method: Literal["auto", "loglikelihood", "generate"] = "auto"
+    num_fewshot: int | None = Field(default=None, ge=0, le=64)
+    cot: bool | None = None                 # default: the strategy says (zs_cot, fs_cot)
+    system_prompt: str | None = None
+    evaluate_base_model: bool = False
+    base_model: str | None = None
+    base_model_args: dict[str, Any] = Field(default_factory=dict)
+    base_system_prompt: str | None = None   # default: system_prompt
+    bootstrap_resamples: int = Field(default=1000, ge=100, le=100_000)
+    download: bool = False                  # allow the datasets library to fetch the data
+    revision: str | None = None             # Hugging Face dataset revision when downloading
+
+
 class AssaySection(StrictModel):
     """assay's additions to the Nova recipe, all optional. Documented in docs/recipe.md."""
 
@@ -117,6 +133,7 @@ class AssaySection(StrictModel):
     unit_size: int | None = Field(default=None, ge=1, le=100_000)
     limit: int | None = Field(default=None, ge=1)
     scorers: list[ScorerEntry] = Field(default_factory=list)
+    benchmark: BenchmarkSection = BenchmarkSection()
 
     @field_validator("group_by", mode="before")
     @classmethod

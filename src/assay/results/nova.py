@@ -120,9 +120,12 @@ class NovaWriter:
 
 
 def write_results_json(eval_dir: Path, date_id: str, key: str, flat: dict[str, float], *,
-                       model_name: str, start_time: float, end_time: float) -> Path:
-    """The lighteval results dict: task key and ``all`` carry the same aggregate metrics."""
+                       model_name: str, start_time: float, end_time: float,
+                       subtasks: dict[str, dict[str, float]] | None = None) -> Path:
+    """The lighteval results dict: task key and ``all`` carry the same aggregate metrics;
+    ``subtasks`` adds one entry per subtask task key (benchmarks)."""
     metrics = clean_floats(dict(flat))
+    extra = {k: clean_floats(dict(v)) for k, v in (subtasks or {}).items()}
     doc = {
         "config_general": {
             "lighteval_sha": "assay", "num_fewshot_seeds": 1, "max_samples": None, "job_id": 0,
@@ -130,8 +133,8 @@ def write_results_json(eval_dir: Path, date_id: str, key: str, flat: dict[str, f
             "total_evaluation_time_secondes": str(end_time - start_time),
             "model_name": model_name, "model_sha": "", "model_dtype": None, "model_size": "",
         },
-        "results": {key: metrics, "all": metrics},
-        "versions": {key: 0},
+        "results": {**extra, key: metrics, "all": metrics},
+        "versions": {k: 0 for k in (*extra, key)},
         "config_tasks": {}, "summary_tasks": {}, "summary_general": {},
     }
     path = eval_dir / f"results_{date_id}.json"

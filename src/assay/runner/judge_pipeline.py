@@ -8,7 +8,7 @@ from ..judges.prompts import FOLLOWUP, pairwise_messages
 from ..judges.verdicts import map_backward, parse_verdict, reconcile
 from ..results.judge_records import JudgeRecord
 from ..results.records import ExampleError
-from .pipeline import ExampleContext, _infer
+from .pipeline import ExampleContext, infer_request
 
 __all__ = ["run_judge_example"]
 
@@ -20,7 +20,7 @@ async def _judge_pass(sample: JudgeSample, first: str, second: str, ctx: Example
     request = InferenceRequest(messages=messages, settings=ctx.settings,
                                example_id=f"{sample.id}:{tag}",
                                extra={"index": sample.index, "pass": tag})
-    completion, error, cached, _attempts, latency = await _infer(sample, request, ctx)
+    completion, error, cached, _attempts, latency = await infer_request(sample, request, ctx)
     if completion is None:
         return None, "error", f"{error.kind}: {error.message}", latency, False
     text = completion.text
@@ -32,7 +32,7 @@ async def _judge_pass(sample: JudgeSample, first: str, second: str, ctx: Example
             messages=messages + (Message("assistant", text), Message("user", FOLLOWUP)),
             settings=ctx.settings, example_id=f"{sample.id}:{tag}:followup",
             extra={"index": sample.index, "pass": tag + "-followup"})
-        more, _err, _c, _a, lat2 = await _infer(sample, follow, ctx)
+        more, _err, _c, _a, lat2 = await infer_request(sample, follow, ctx)
         latency += lat2
         if more is not None:
             text = f"{text}\n\n[follow-up]\n{more.text}"

@@ -23,7 +23,7 @@ from ..prompts.chat import chat_messages
 from ..results.records import ExampleError, ExampleRecord
 from .scoring import example_scores
 
-__all__ = ["ExampleContext", "run_example"]
+__all__ = ["ExampleContext", "run_example", "infer_request"]
 
 
 @dataclass
@@ -48,7 +48,7 @@ def _logprobs_dicts(completion: Completion) -> list[dict] | None:
     return [t.to_dict() for t in completion.logprobs]
 
 
-async def _infer(sample: Sample, request: InferenceRequest,
+async def infer_request(sample: object, request: InferenceRequest,
                  ctx: ExampleContext) -> tuple[Completion | None, ExampleError | None, bool, int,
                                                float]:
     """Returns (completion, error, cached, attempts, latency); latency counts only the time
@@ -128,7 +128,7 @@ async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
                                extra={"index": sample.index, "gold": sample.gold})
     completion, error, cached, attempts, latency = None, pre_error, False, 0, 0.0
     if pre_error is None:
-        completion, error, cached, attempts, latency = await _infer(sample, request, ctx)
+        completion, error, cached, attempts, latency = await infer_request(sample, request, ctx)
     metrics: dict[str, float] = {}
     state: dict[str, list[float]] = {}
     if completion is not None:

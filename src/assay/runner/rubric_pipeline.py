@@ -15,7 +15,7 @@ from ..judges.rubric_scores import breakdown, weighted_scores
 from ..judges.verdicts import reconcile
 from ..results.judge_records import RubricRecord
 from ..results.records import ExampleError
-from .pipeline import ExampleContext, _infer
+from .pipeline import ExampleContext, infer_request
 
 __all__ = ["run_rubric_example"]
 
@@ -26,7 +26,7 @@ async def _pass(sample: JudgeSample, first: str, second: str, ctx: ExampleContex
     request = InferenceRequest(messages=rubric_messages(sample.prompt, first, second),
                                settings=ctx.settings, example_id=f"{sample.id}:{tag}",
                                extra={"index": sample.index, "pass": tag})
-    completion, error, cached, _a, latency = await _infer(sample, request, ctx)
+    completion, error, cached, _a, latency = await infer_request(sample, request, ctx)
     if completion is None:
         return None, None, f"{error.kind}: {error.message}", latency, False
     judgment, problem = parse_rubric(completion.text)

@@ -9,7 +9,7 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,23 @@ class RunOptions:
     recipe_dir: Path | None = None  # relative paths in the recipe resolve against it
 
 
+def _is_benchmark(task: str) -> bool:
+    from ..benchmarks.registry import ALIASES, benchmark_names
+    return task.lower() in benchmark_names() or task.lower() in ALIASES
+
+
 def _check_task(recipe: Recipe) -> None:
     task, strategy = recipe.evaluation.task, recipe.evaluation.strategy
     if task not in AVAILABLE_TASKS:
+        if _is_benchmark(task):
+            if recipe.processor is not None and recipe.processor.active:
+                raise ConfigError("processors apply to gen_qa only (as in Nova)",
+                                  field="processor")
+            return
+        from ..benchmarks.registry import benchmark_names
         raise TaskNotAvailable(f"task {task} is not available yet (available: "
-                               f"{', '.join(sorted(AVAILABLE_TASKS))})", field="evaluation.task")
+                               f"{', '.join(sorted(AVAILABLE_TASKS))}, and the benchmarks "
+                               f"{', '.join(benchmark_names())})", field="evaluation.task")
     if strategy is not None and strategy not in AVAILABLE_TASKS[task]:
         raise ConfigError(f"strategy '{strategy}' is not valid for task {task} (expected "
                           f"{', '.join(AVAILABLE_TASKS[task])})", field="evaluation.strategy")
@@ -126,6 +138,9 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
         from ..config.loader import apply_overrides
         recipe = recipe_from_dict(apply_overrides(recipe.model_dump(exclude_none=True), dotted))
     _check_task(recipe)
+    if recipe.evaluation.task not in AVAILABLE_TASKS:
+        from .benchmark_run import run_benchmark
+        return await run_benchmark(recipe, options, base)
     if not recipe.assay.data:
         raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
                           field="assay.data")
@@ -138,7 +153,8 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
 async def execute_units(recipe: Recipe, options: RunOptions, *, info: Any, samples: Any,
                         spec: ModelSpec, run_one: Any, ctx_kwargs: dict,
                         fingerprint_extra: Any, base: Path | None,
-                        label: str) -> tuple[RunStore, dict, list[str], float, str]:
+                        label: str, stop: tuple[str, ...] = ()
+                        ) -> tuple[RunStore, dict, list[str], float, str]:
     """Shared by every task: backend, cache, run store, units, concurrency, progress.
 
     Returns ``(store, manifest, unit ids in dataset order, start time, backend name)``."""
@@ -166,7 +182,10 @@ async def execute_units(recipe: Recipe, options: RunOptions, *, info: Any, sampl
         store.keep_in_memory(info.rows)
         already = sum(u.size for u in units if u.id in finished)
         start = time.time()
-        ctx = ExampleContext(backend=backend, settings=_settings(recipe),
+        settings = _settings(recipe)
+        if stop:
+            settings = replace(settings, stop=tuple(stop))
+        ctx = ExampleContext(backend=backend, settings=settings,
                              semaphore=asyncio.Semaphore(concurrency),
                              retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity,
                              rng=random.Random(a.seed), **ctx_kwargs)

@@ -1,0 +1,63 @@
+"""Base vs challenger on the same benchmark items: per subtask and overall, both scores, the
+improvement, McNemar's exact test (0/1 metrics) or a paired t-test (continuous ones) and a
+seeded paired bootstrap CI of the difference, with a plain verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..results.run_result import RunResult
+from ..stats.paired import paired_comparison
+
+__all__ = ["compare_records"]
+
+
+def _scores(result: RunResult, metric: str) -> dict[str, tuple[str, float]]:
+    out: dict[str, tuple[str, float]] = {}
+    for rec in result.records_dicts():
+        v = float("nan") if rec["error"] is not None else \
+            float(rec["metrics"].get(metric, float("nan")))
+        out[rec["id"]] = (rec["subtask"], v)
+    return out
+
+
+def compare_records(base: RunResult, challenger: RunResult, *, metrics: list[str], seed: int,
+                    n_resamples: int, keys: dict[str, str]) -> dict[str, Any]:
+    """Pair the two runs' records by item id (identical items by construction) and compare
+    every metric overall and per subtask. ``keys`` maps subtasks to their task keys."""
+    out: dict[str, Any] = {"base_model": base.model, "challenger_model": challenger.model,
+                           "base_run": str(base.run_dir), "challenger_run": str(challenger.run_dir),
+                           "base_system_prompt": base.summary.get("system_prompt"),
+                           "challenger_system_prompt": challenger.summary.get("system_prompt"),
+                           "methods": {"base": base.summary.get("methods"),
+                                       "challenger": challenger.summary.get("methods")},
+                           "seed": seed, "metrics": {}}
+    for metric in metrics:
+        b, c = _scores(base, metric), _scores(challenger, metric)
+        ids = [i for i in c if i in b]
+        if not ids:
+            continue
+        subs = [c[i][0] for i in ids]
+        xb = [b[i][1] for i in ids]
+        xc = [c[i][1] for i in ids]
+        vals = {v for v in xb + xc if v == v}
+        binary = vals <= {0.0, 1.0}
+        block: dict[str, Any] = {"binary": binary, "n_paired": len(ids),
+                                 "n_unpaired": len(set(b) ^ set(c))}
+        block["overall"] = paired_comparison(xb, xc, strata=subs, binary=binary,
+                                             n_resamples=n_resamples, seed=seed)
+        per: dict[str, Any] = {}
+        for sub in dict.fromkeys(subs):
+            if not sub:
+                continue
+            idx = [k for k, s in enumerate(subs) if s == sub]
+            per[sub] = dict(paired_comparison([xb[k] for k in idx], [xc[k] for k in idx],
+                                              binary=binary, n_resamples=n_resamples, seed=seed),
+                            task_key=keys.get(sub, sub))
+        block["subtasks"] = per
+        out["metrics"][metric] = block
+    primary = next(iter(out["metrics"]), None)
+    out["primary_metric"] = primary
+    out["verdict"] = out["metrics"][primary]["overall"]["verdict"] if primary else \
+        "no verdict: no items in common"
+    return out
