@@ -65,8 +65,12 @@ def _check_task(recipe: Recipe) -> None:
                 raise ConfigError("processors apply to gen_qa only (as in Nova)",
                                   field="processor")
             return
+        import difflib
+
         from ..benchmarks.registry import benchmark_names
-        raise TaskNotAvailable(f"task {task} is not available yet (available: "
+        close = difflib.get_close_matches(task, [*AVAILABLE_TASKS, *benchmark_names()], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise TaskNotAvailable(f"task {task} is not available yet{hint} (available: "
                                f"{', '.join(sorted(AVAILABLE_TASKS))}, and the benchmarks "
                                f"{', '.join(benchmark_names())})", field="evaluation.task")
     if strategy is not None and strategy not in AVAILABLE_TASKS[task]:
