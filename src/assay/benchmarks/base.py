@@ -70,6 +70,10 @@ class Benchmark:
     num_samples: ClassVar[dict[str, int]] = {}       # evaluation-split rows per subtask ("" = all)
     dataset_info: ClassVar[dict[str, Any]] = {}      # hf_id, hf_config, revision, split, layouts
     modality: ClassVar[str] = "Text"
+    #: scoring paths of single subtasks where they differ from ``methods``
+    subtask_methods: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: stop sequences for generation (few-shot prompts that would run on into a new question)
+    stop: ClassVar[tuple[str, ...]] = ()
 
     # -- what modules implement ------------------------------------------------------------
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
@@ -77,6 +81,8 @@ class Benchmark:
 
     def make_item(self, doc: dict[str, Any], *, subtask: str, shots: Sequence[dict[str, Any]],
                   method: str, cot: bool, key: str) -> BenchItem:
+        """One item serving every path in ``methods`` (``method`` is the requested setting,
+        possibly ``auto``: the path is chosen per backend when the item runs)."""
         raise NotImplementedError
 
     # -- shared behaviour --------------------------------------------------------------------
@@ -128,13 +134,18 @@ class Benchmark:
 
     def score_loglikelihood(self, item: BenchItem, lls: Sequence[float],
                             greedy: Sequence[bool]) -> dict[str, Any]:
-        """``acc`` and ``acc_norm`` exactly as lm-evaluation-harness's multiple_choice."""
+        """``acc`` and ``acc_norm`` exactly as lm-evaluation-harness's multiple_choice (those
+        of the two that ``metrics`` names)."""
         pred = argmax(lls)
         norm = [ll / max(len(c), 1) for ll, c in zip(lls, item.choices)]
         pred_norm = argmax(norm)
         golds = item.golds
-        return {"pred_index": pred, "pred_index_norm": pred_norm,
-                "metrics": {"acc": float(pred in golds), "acc_norm": float(pred_norm in golds)}}
+        metrics = {"acc": float(pred in golds), "acc_norm": float(pred_norm in golds)}
+        out: dict[str, Any] = {"pred_index": pred,
+                               "metrics": {k: v for k, v in metrics.items() if k in self.metrics}}
+        if "acc_norm" in self.metrics:
+            out["pred_index_norm"] = pred_norm
+        return out
 
     def score_generation(self, item: BenchItem, text: str) -> dict[str, Any]:
         """Multiple choice by generation: the answer letter, compared with the gold letter."""
@@ -143,10 +154,6 @@ class Benchmark:
         letter = extract_choice_letter(text, item.choice_labels)
         correct = letter is not None and letter == item.answer
         return {"extracted": letter, "metrics": {"acc": float(correct)}}
-
-    def generation_metrics(self) -> tuple[str, ...]:
-        """Metric names the generation path reports (``acc`` for multiple choice)."""
-        return ("acc",) if self.task_type == "multiple_choice" else self.metrics
 
     def properties(self) -> dict[str, Any]:
         """The SageMaker SDK's ``get_benchmark_properties`` keys plus assay's."""
@@ -161,6 +168,7 @@ class Benchmark:
             "citation": self.citation,
             "task_type": self.task_type,
             "methods": list(self.methods),
+            "subtask_methods": {k: list(v) for k, v in self.subtask_methods.items()},
             "default_fewshot": self.default_fewshot,
             "num_samples": dict(self.num_samples),
             "dataset_info": dict(self.dataset_info),
