@@ -190,6 +190,7 @@ class Math500(_MathBase):
     subtasks = ()
     num_samples = {"": 500}
     dataset_info = {"hf_id": "HuggingFaceH4/MATH-500", "hf_config": "default", "revision": None,
+                    "folder": "math",   # it sits beside the full MATH set in a data folder
                     "split": "test", "license": "MIT",
                     "layouts": ["original: math500_test.jsonl (problem, solution, answer, "
                                 "subject, level, unique_id)",
