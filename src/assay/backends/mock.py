@@ -14,6 +14,13 @@ Arguments for every mode: ``latency`` (seconds of async sleep per request),
 the index of every request is appended, so tests can prove what was requested). When ``top_logprobs`` > 0 the
 answer is split into whitespace tokens with deterministic pseudo log-probabilities, so
 logprob plumbing can be tested without a model.
+
+``loglikelihood`` (always supported) is deterministic: after the lm-evaluation-harness
+whitespace move, ``logprob = -0.1 * len(continuation) - h`` with ``h`` in [0, 1) a stable hash
+of (context, continuation), ``n_tokens`` = its number of words; overridden by
+``-M ll_scores={"continuation": logprob, ...}`` (keys match the continuation, stripped) and
+by ``-M ll_prefer=a,b`` (or a JSON list): those continuations score ``-0.01`` and are greedy,
+every other one scores ``-5`` below the formula. ``greedy`` is otherwise ``logprob > -1``.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from typing import Any
 
 from ..errors import BackendUnavailable, ConfigError, GenerationError
 from .base import ModelSpec, register_backend
-from .types import Completion, InferenceRequest, TokenLogprob
+from .echo_logprobs import split_whitespace
+from .types import (Completion, InferenceRequest, LoglikelihoodRequest, LoglikelihoodResult,
+                    TokenLogprob)
 
 __all__ = ["MockBackend"]
 
@@ -43,11 +52,13 @@ class MockBackend:
     """Deterministic scripted model. Answers cost nothing, so nothing is cached."""
 
     cacheable = False
+    supports_loglikelihood = True
 
     def __init__(self, mode: str = "echo", *, text: str = "ok", responses: list[str] | None = None,
                  script: dict[str, str] | None = None, latency: float = 0.0,
                  fail_every: int = 0, fail_kind: str = "model", concurrency: int = 64,
-                 request_log: str | None = None) -> None:
+                 request_log: str | None = None, ll_scores: dict[str, float] | None = None,
+                 ll_prefer: list[str] | tuple[str, ...] | None = None) -> None:
         if mode not in _MODES:
             raise BackendUnavailable(f"unknown mock mode '{mode}' (known: {', '.join(_MODES)})",
                                      field="model")
@@ -61,6 +72,9 @@ class MockBackend:
         self.fail_every = int(fail_every)
         self.fail_kind = fail_kind
         self.max_concurrency = int(concurrency)
+        self.ll_scores = {str(k).strip(): float(v) for k, v in (ll_scores or {}).items()}
+        self.ll_prefer = frozenset(str(p).strip() for p in (ll_prefer or ()))
+        self.ll_calls = 0
         self._log = open(request_log, "a", encoding="utf-8") if request_log else None
 
     def identity(self) -> dict[str, Any]:
@@ -112,6 +126,28 @@ class MockBackend:
             await asyncio.sleep(self.latency)
         return self.complete(request)
 
+    def score(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
+        context, continuation = split_whitespace(request.context, request.continuation)
+        key = continuation.strip()
+        n = len(continuation.split()) if continuation.strip() else (1 if continuation else 0)
+        h = int.from_bytes(hashlib.blake2b(f"{context}\x00{continuation}".encode(),
+                                           digest_size=4).digest(), "big") / 2.0 ** 32
+        if self.ll_prefer:
+            if key in self.ll_prefer:
+                return LoglikelihoodResult(-0.01, True, n)
+            return LoglikelihoodResult(-0.1 * len(continuation) - h - 5.0, False, n)
+        lp = self.ll_scores[key] if key in self.ll_scores else -0.1 * len(continuation) - h
+        return LoglikelihoodResult(lp, lp > -1.0, n)
+
+    async def loglikelihood(self, requests) -> list[LoglikelihoodResult]:
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        self.ll_calls += 1
+        if self._log is not None:
+            self._log.write(f"ll:{len(requests)}\n")
+            self._log.flush()
+        return [self.score(r) for r in requests]
+
     async def aclose(self) -> None:
         if self._log is not None:
             self._log.close()
@@ -148,6 +184,21 @@ def _factory(spec: ModelSpec) -> MockBackend:
     latency = float(a.pop("latency", 0.0))
     if not math.isfinite(latency) or latency < 0:
         raise ConfigError("mock latency must be >= 0", field="latency")
+    ll_scores = a.pop("ll_scores", None)
+    if isinstance(ll_scores, str):
+        try:
+            ll_scores = json.loads(ll_scores) if ll_scores.strip() else None
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"ll_scores is not valid JSON ({exc.msg})", field="ll_scores") from None
+    if ll_scores is not None and not isinstance(ll_scores, dict):
+        raise ConfigError("ll_scores must be a JSON object {continuation: logprob}",
+                          field="ll_scores")
+    prefer = a.pop("ll_prefer", None)
+    if isinstance(prefer, str):
+        try:
+            prefer = json.loads(prefer) if prefer.strip().startswith("[") else prefer.split(",")
+        except json.JSONDecodeError:
+            prefer = prefer.split(",")
     known = {"text", "fail_every", "fail_kind", "concurrency", "request_log"}
     unknown = set(a) - known
     if unknown:
@@ -156,4 +207,5 @@ def _factory(spec: ModelSpec) -> MockBackend:
                        script=script, latency=latency, fail_every=int(a.get("fail_every", 0)),
                        fail_kind=str(a.get("fail_kind", "model")),
                        concurrency=int(a.get("concurrency", 64)),
-                       request_log=a.get("request_log"))
+                       request_log=a.get("request_log"), ll_scores=ll_scores,
+                       ll_prefer=prefer)

@@ -27,6 +27,28 @@ finally escapes has already been retried, so it carries ``retryable=False`` (and
 
 When ``top_logprobs`` > 0 the request carries ``logprobs: true, top_logprobs: k``; an
 endpoint that answers without logprobs is a ``bad_response`` error, never silence.
+
+Log-likelihood scoring (multiple-choice benchmarks) uses the legacy ``/completions`` route
+with ``echo: true, logprobs: k, max_tokens: 1, temperature: 0``: one request per
+continuation, ``prompt = context + continuation`` (the context's trailing whitespace moved
+onto the continuation), summing the echoed log-probabilities of the tokens whose
+``text_offset`` lies in the continuation. Real OpenAI chat models do not echo, so it is on
+only with ``-M loglikelihood=true`` (e.g. for vLLM) or for the ``llama_cpp`` dialect
+(``loglikelihood=false`` turns it off). Arguments:
+
+* ``echo_alignment``  ``auto`` (default), ``aligned`` or ``shifted``: how the server pairs
+  echoed tokens with distributions (see :mod:`assay.backends.echo_logprobs`). ``auto`` probes
+  once with a predictable text and keeps the answer (``backend.echo_alignment``).
+  llama-cpp-python 0.3.x is ``shifted`` for models without a BOS token (SmolLM2) and
+  ``aligned`` for models with one; vLLM and OpenAI are ``aligned``;
+* ``echo_top_logprobs``  top alternatives asked per token (default 1 when aligned, 20 when
+  shifted). A shifted server gives a token's log-probability only through the top-k of the
+  entry before it; a token missing there is scored exactly by one more request that forces
+  it (``logit_bias`` + ``logit_bias_type: tokens``, llama-cpp-python reports the logprob of the
+  unbiased logits) -- never a guess.
+
+An endpoint that refuses the request (HTTP 400/404/405/422/501) or answers without echoed
+logprobs raises :class:`~assay.errors.BackendUnavailable`.
 """
 
 from __future__ import annotations
@@ -40,6 +62,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
 from .base import ModelSpec, register_backend
+from .echo_logprobs import ALIGNMENTS, EchoLoglikelihood
 from .retry import RetryPolicy, classify_status, parse_retry_after, retry_async
 from .types import Completion, InferenceRequest, TokenLogprob
 
@@ -81,7 +104,7 @@ class _Secret:
     __str__ = __repr__
 
 
-class OpenAIBackend:
+class OpenAIBackend(EchoLoglikelihood):
     """A model behind an OpenAI-compatible chat-completions endpoint."""
 
     cacheable = True
@@ -91,7 +114,9 @@ class OpenAIBackend:
                  concurrency: int = 8, max_retries: int = 4,
                  retry_base_delay: float = 0.5, retry_max_delay: float = 30.0,
                  retry_seed: int | None = None, extra_body: dict | None = None,
-                 preflight_timeout: float = 5.0, dialect: str = "openai") -> None:
+                 preflight_timeout: float = 5.0, dialect: str = "openai",
+                 loglikelihood: bool | None = None, echo_alignment: str = "auto",
+                 echo_top_logprobs: int | None = None) -> None:
         if not model:
             raise ConfigError("openai backend needs a model name: openai/<model>", field="model")
         self.model = model
@@ -110,6 +135,16 @@ class OpenAIBackend:
             raise ConfigError(f"unknown openai dialect {dialect!r} (known: {', '.join(DIALECTS)})",
                               field="dialect")
         self.dialect = dialect
+        self.supports_loglikelihood = (dialect == "llama_cpp" if loglikelihood is None
+                                       else bool(loglikelihood))
+        if echo_alignment not in ALIGNMENTS:
+            raise ConfigError(f"echo_alignment must be one of {', '.join(ALIGNMENTS)}, got "
+                              f"{echo_alignment!r}", field="echo_alignment")
+        self.echo_alignment_setting = echo_alignment
+        self._alignment: str | None = None if echo_alignment == "auto" else echo_alignment
+        self._alignment_lock: asyncio.Lock | None = None
+        self._alignment_loop: asyncio.AbstractEventLoop | None = None
+        self.echo_top_logprobs = echo_top_logprobs
         self.policy = RetryPolicy(max_attempts=int(max_retries) + 1,
                                   base_delay=float(retry_base_delay),
                                   max_delay=float(retry_max_delay), seed=retry_seed)
@@ -127,8 +162,17 @@ class OpenAIBackend:
 
     # -- identity and repr never carry the key --------------------------------------------
     def identity(self) -> dict[str, Any]:
-        return {"provider": "openai", "model": self.model, "base_url": self.display_url,
-                "dialect": self.dialect, "extra_body": self.extra_body}
+        ident = {"provider": "openai", "model": self.model, "base_url": self.display_url,
+                 "dialect": self.dialect, "extra_body": self.extra_body}
+        if self.supports_loglikelihood and self.echo_alignment_setting != "auto":
+            ident["echo_alignment"] = self.echo_alignment_setting
+        return ident
+
+    @property
+    def echo_alignment(self) -> str | None:
+        """The echo alignment in use (``aligned``/``shifted``); ``None`` until ``auto`` has
+        probed the server (the first ``loglikelihood`` call does)."""
+        return self._alignment
 
     def __repr__(self) -> str:
         return (f"OpenAIBackend(model={self.model!r}, base_url={self.display_url!r}, "
@@ -208,9 +252,14 @@ class OpenAIBackend:
         return self._redact(text)[:RAW_LIMIT]
 
     async def _attempt(self, body: dict[str, Any], k: int) -> Completion:
+        payload, text, status = await self._post("/chat/completions", body)
+        return self._parse(payload, k, text, status)
+
+    async def _post(self, route: str, body: dict[str, Any]) -> tuple[Any, str, int]:
+        """One POST; (decoded JSON, body text, status) or a classified GenerationError."""
         httpx = self._httpx()
         client = self._get_client()
-        url = f"{self.base_url}/chat/completions"
+        url = f"{self.base_url}{route}"
         try:
             req = client.build_request("POST", url, json=body, headers=self._headers())
             resp = await client.send(req, stream=True)
@@ -256,7 +305,7 @@ class OpenAIBackend:
             raise GenerationError("bad_response", f"{self.name}: response is not valid JSON "
                                   f"(truncated or corrupt body: {exc.msg} at char {exc.pos})",
                                   raw=self._raw(text), retryable=True, status=status) from None
-        return self._parse(payload, k, text, status)
+        return payload, text, status
 
     def _bad(self, message: str, text: str, status: int, retryable: bool = True):
         return GenerationError("bad_response", f"{self.name}: {message}", raw=self._raw(text),
@@ -303,11 +352,14 @@ class OpenAIBackend:
         k = request.settings.top_logprobs
         if not 0 <= k <= 20:
             raise GenerationError("bad_request", f"top_logprobs must be 0..20, got {k}")
+        return await self._retried(lambda: self._attempt(body, k))
+
+    async def _retried(self, attempt):
+        """``attempt()`` under the concurrency bound and the retry policy, counted in stats."""
         self.stats["requests"] += 1
         async with self._get_sem():
             try:
-                result, attempts = await retry_async(lambda: self._attempt(body, k), self.policy,
-                                                     rng=self._get_rng())
+                result, attempts = await retry_async(attempt, self.policy, rng=self._get_rng())
             except GenerationError as err:
                 self.stats["attempts"] += getattr(err, "attempts", 1)
                 self.stats["retries"] += getattr(err, "attempts", 1) - 1
@@ -423,7 +475,22 @@ def _parse_logprobs(lp: Any, k: int) -> tuple[TokenLogprob, ...] | None:
 
 # -- factory ------------------------------------------------------------------------------
 _KNOWN = {"base_url", "api_key_env", "timeout", "concurrency", "max_retries", "extra_body",
-          "retry_base_delay", "retry_max_delay", "retry_seed", "preflight_timeout", "dialect"}
+          "retry_base_delay", "retry_max_delay", "retry_seed", "preflight_timeout", "dialect",
+          "loglikelihood", "echo_alignment", "echo_top_logprobs"}
+
+
+def _opt_bool(args: dict, key: str) -> bool | None:
+    v = args.get(key)
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return v
+    text = str(v).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"openai argument {key} must be true or false, got {v!r}", field=key)
 
 
 def _num(args: dict, key: str, conv, default, *, minimum: float | None = None):
@@ -477,4 +544,7 @@ def _factory(spec: ModelSpec) -> OpenAIBackend:
         extra_body=extra,
         preflight_timeout=_num(a, "preflight_timeout", float, 5.0, minimum=0.001),
         dialect=str(a.get("dialect") or "openai"),
+        loglikelihood=_opt_bool(a, "loglikelihood"),
+        echo_alignment=str(a.get("echo_alignment") or "auto"),
+        echo_top_logprobs=_num(a, "echo_top_logprobs", int, None, minimum=1),
     )
