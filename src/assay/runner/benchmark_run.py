@@ -63,17 +63,26 @@ class BenchPlan:
 def _data_root(recipe: Recipe, bench: Benchmark, base: Path | None) -> Path:
     from .run import _resolve_path
 
+    download = recipe.assay.benchmark.download
+    fetch = ("" if download else " (or set assay.benchmark.download=true with a pinned revision "
+             "to fetch it with the datasets library)")
     data = recipe.assay.data or os.environ.get("ASSAY_BENCHDATA")
+    if not data and download:
+        from ..benchmarks.hub import DEFAULT_DEST
+        data = DEFAULT_DEST
     if not data:
         raise BenchmarkDataMissing(
             f"benchmark {bench.name}: no data folder; pass --data DIR (the benchmark's folder, or "
-            "a folder holding it) or set ASSAY_BENCHDATA (see docs/benchmarks.md)",
+            "a folder holding it) or set ASSAY_BENCHDATA (see docs/benchmarks.md)" + fetch,
             field="assay.data")
     root = _resolve_path(data, base)
+    if download:      # the data where it loads, else fetched into root/<benchmark>
+        from ..benchmarks.hub import fetch_for_recipe
+        return fetch_for_recipe(recipe, bench, root)
     if not root.is_dir():
         raise BenchmarkDataMissing(f"benchmark {bench.name}: data folder {root} does not exist; "
-                                   "put the benchmark's files there (see docs/benchmarks.md)",
-                                   field="assay.data")
+                                   "put the benchmark's files there (see docs/benchmarks.md)"
+                                   + fetch, field="assay.data")
     for name in (bench.name, bench.dataset_info.get("folder")):
         if name and (root / name).is_dir():
             return root / name
@@ -162,6 +171,16 @@ async def _run_model(recipe: Recipe, options: Any, base: Path | None, plan: Benc
                      paths=paths)
 
 
+def _report(result: RunResult) -> None:
+    """The self-contained HTML report; a failure to draw it never fails the run."""
+    from ..reports.bench_html import write_benchmark_report
+    try:
+        path = write_benchmark_report(result.run_dir)
+        result.paths["report"] = str(path)
+    except (OSError, ValueError, ImportError) as exc:
+        print(f"note: no HTML report ({exc})", file=sys.stderr)
+
+
 async def run_benchmark(recipe: Recipe, options: Any, base: Path | None) -> RunResult:
     """Run the recipe's benchmark on ``assay.model`` and, with ``evaluate_base_model``, on
     ``assay.benchmark.base_model`` too (same items, same settings) and compare the two."""
@@ -179,6 +198,7 @@ async def run_benchmark(recipe: Recipe, options: Any, base: Path | None) -> RunR
     if options.print_summary:
         print_benchmark(result.summary, title=f"{recipe.run.name} · {result.model}")
     if not bs.base_model:
+        _report(result)
         if options.print_summary:
             print(f"outputs: {result.run_dir}")
         return result
@@ -201,6 +221,8 @@ async def run_benchmark(recipe: Recipe, options: Any, base: Path | None) -> RunR
         print(f"note: no comparison figure ({exc})", file=sys.stderr)
     summary = dict(result.summary, comparison=comparison)
     write_json(result.run_dir / "metrics.json", summary)
+    _report(result)
+    paths["report"] = str(result.run_dir / "report.html")
     if options.print_summary:
         print_benchmark(base_result.summary, title=f"base · {base_result.model}")
         print_comparison(comparison)
