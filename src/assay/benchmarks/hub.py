@@ -34,7 +34,7 @@ from ..errors import BenchmarkDataMissing, ConfigError, MissingDependency
 from .base import Benchmark
 
 __all__ = ["download_benchmark", "hub_files", "HubFile", "MANIFEST", "ensure_benchmark_data",
-           "fetch_for_recipe", "DEFAULT_DEST"]
+           "DEFAULT_DEST"]
 
 #: where downloads go when neither assay.data nor $ASSAY_BENCHDATA names a folder
 DEFAULT_DEST = "~/.cache/assay/benchdata"
@@ -224,20 +224,3 @@ def ensure_benchmark_data(bench: Benchmark, subtasks: Sequence[str], root: Path,
             continue
         return folder
     return download_benchmark(bench, subtasks, root, revision=revision, fewshot=shots > 0)
-
-
-def fetch_for_recipe(recipe: Any, bench: Benchmark, root: Path) -> Path:
-    """:func:`ensure_benchmark_data` for the subtasks and few-shot count a recipe asks for
-    (resolved as the benchmark runner resolves them)."""
-    from .registry import resolve_benchmark
-
-    ev, bs = recipe.evaluation, recipe.assay.benchmark
-    requested = [s.strip() for s in (ev.subtask or "").split(",") if s.strip()]
-    alias_sub = resolve_benchmark(ev.task)[1]
-    if alias_sub and not requested:
-        requested = [alias_sub]
-    subtasks = bench.resolve_subtasks(requested or None)
-    strategy = ev.strategy or bench.strategy
-    shots = bs.num_fewshot if bs.num_fewshot is not None else \
-        (bench.default_fewshot if strategy.startswith("fs") else 0)
-    return ensure_benchmark_data(bench, subtasks, root, shots=shots, revision=bs.revision)

@@ -60,7 +60,10 @@ class BenchPlan:
         return task_key(name, self.strategy, self.shots)
 
 
-def _data_root(recipe: Recipe, bench: Benchmark, base: Path | None) -> Path:
+def _data_root(recipe: Recipe, bench: Benchmark, base: Path | None, subtasks: list[str],
+               shots: int) -> Path:
+    """The benchmark's data folder; with ``download`` on, the data is fetched there when it
+    does not load (only the subtasks and few-shot split the run needs)."""
     from .run import _resolve_path
 
     download = recipe.assay.benchmark.download
@@ -77,8 +80,9 @@ def _data_root(recipe: Recipe, bench: Benchmark, base: Path | None) -> Path:
             field="assay.data")
     root = _resolve_path(data, base)
     if download:      # the data where it loads, else fetched into root/<benchmark>
-        from ..benchmarks.hub import fetch_for_recipe
-        return fetch_for_recipe(recipe, bench, root)
+        from ..benchmarks.hub import ensure_benchmark_data
+        return ensure_benchmark_data(bench, subtasks, root, shots=shots,
+                                     revision=recipe.assay.benchmark.revision)
     if not root.is_dir():
         raise BenchmarkDataMissing(f"benchmark {bench.name}: data folder {root} does not exist; "
                                    "put the benchmark's files there (see docs/benchmarks.md)"
@@ -108,7 +112,7 @@ def plan_benchmark(recipe: Recipe, base: Path | None = None) -> BenchPlan:
     shots = bs.num_fewshot if bs.num_fewshot is not None else \
         (bench.default_fewshot if strategy.startswith("fs") else 0)
     cot = bs.cot if bs.cot is not None else strategy.endswith("_cot")
-    root = _data_root(recipe, bench, base)
+    root = _data_root(recipe, bench, base, subtasks, shots)
     items = bench.items(root, subtasks, num_fewshot=shots, method=bs.method, cot=cot,
                         limit=recipe.assay.limit)
     if not items:
