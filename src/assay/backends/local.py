@@ -47,7 +47,7 @@ from typing import Any
 from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
 from . import gguf
 from .base import ModelSpec, register_backend
-from .echo_logprobs import split_whitespace
+from .llama_scoring import score_request
 from .types import (Completion, InferenceRequest, LoglikelihoodRequest, LoglikelihoodResult,
                     TokenLogprob)
 
@@ -276,7 +276,8 @@ class LocalBackend:
         try:
             if not self.reuse_prefix:
                 llm.reset()
-            return [self._score_one(llm, r) for r in requests]
+            return [score_request(llm, r, n_ctx=self.n_ctx, name=self.name,
+                                  reuse=self.ll_prefix_reuse) for r in requests]
         except GenerationError:
             llm.reset()
             raise
@@ -286,49 +287,6 @@ class LocalBackend:
                                   f"{type(exc).__name__}: {exc}") from None
         finally:
             pool.put(llm)
-
-    def _tokens(self, llm, req: LoglikelihoodRequest) -> tuple[list[int], int]:
-        """(the sequence to evaluate, index of its first continuation token)."""
-        context, continuation = split_whitespace(req.context, req.continuation)
-
-        def tok(text: str) -> list[int]:
-            return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) \
-                if text else []
-
-        bos = _bos_prefix(llm)
-        if not context:
-            first = bos or [llm.token_bos() if llm.token_bos() >= 0 else llm.token_eos()]
-            return first + tok(continuation), len(first)
-        ctx = bos + tok(context)
-        whole = bos + tok(context + continuation)
-        return whole, len(ctx)
-
-    def _score_one(self, llm, req: LoglikelihoodRequest) -> LoglikelihoodResult:
-        seq, start = self._tokens(llm, req)
-        if start >= len(seq):
-            return LoglikelihoodResult(0.0, True, 0)
-        target = seq[:-1]  # the last token's own logits are never needed
-        if len(target) > self.n_ctx:
-            raise GenerationError("bad_request", f"{self.name}: context and continuation take "
-                                  f"{len(seq)} tokens, more than n_ctx={self.n_ctx} (raise it "
-                                  "with -M n_ctx=...)")
-        keep = 0
-        if self.ll_prefix_reuse and llm.n_tokens > 0 and not _stateful_memory(llm):
-            cached = llm.input_ids[:min(llm.n_tokens, len(target))].tolist()
-            for a, b in zip(cached, target):
-                if a != b:
-                    break
-                keep += 1
-        if keep and len(target) - keep == 1:
-            # llama.cpp computes a one-token batch by another kernel (about 0.1 nat off on
-            # quantised weights); two or more tokens match a one-shot evaluation exactly
-            keep -= 1
-        if keep < len(target) or llm.n_tokens < len(target):
-            if keep == 0:
-                llm.reset()
-            llm.n_tokens = keep  # eval() drops the KV cache past n_tokens first
-            llm.eval(target[keep:])
-        return _score_rows(llm.scores, seq, start)
 
     async def loglikelihood(self, requests) -> list[LoglikelihoodResult]:
         """Score each continuation after its context (see the module docstring)."""
@@ -411,44 +369,6 @@ def _logprobs_from_scores(llm, sampled: list[int], usage: dict, k: int
         out.append(TokenLogprob(piece(tok), float(row[tok]),
                                 tuple((piece(i), float(row[i])) for i in order)))
     return tuple(out)
-
-
-def _bos_prefix(llm) -> list[int]:
-    """``[bos]`` when this model's tokenizer adds a BOS token, else ``[]`` (cached)."""
-    cached = getattr(llm, "_assay_bos_prefix", None)
-    if cached is None:
-        with_bos = list(llm.tokenize(b"x", add_bos=True, special=True))
-        plain = list(llm.tokenize(b"x", add_bos=False, special=True))
-        bos = llm.token_bos()
-        cached = [bos] if bos >= 0 and with_bos[:1] == [bos] and plain[:1] != [bos] else []
-        try:
-            llm._assay_bos_prefix = cached
-        except AttributeError:
-            pass
-    return list(cached)
-
-
-def _stateful_memory(llm) -> bool:
-    """Recurrent/hybrid models cannot drop part of their memory: no prefix reuse there."""
-    return bool(getattr(llm, "_is_recurrent", False) or getattr(llm, "_is_hybrid", False))
-
-
-def _score_rows(scores, seq: list[int], start: int) -> LoglikelihoodResult:
-    """Sum of log P(seq[p] | seq[:p]) for p >= start, from the logits rows p-1 (float32
-    log-softmax, as llama-cpp-python computes it); greedy: each token is the argmax."""
-    import numpy as np
-
-    logits = np.asarray(scores[start - 1:len(seq) - 1], dtype=np.single)
-    maxs = np.amax(logits, axis=1, keepdims=True)
-    maxs[~np.isfinite(maxs)] = 0
-    shifted = np.subtract(logits, maxs, dtype=np.single)
-    with np.errstate(divide="ignore"):
-        lps = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    toks = np.asarray(seq[start:], dtype=np.int64)
-    rows = np.arange(len(toks))
-    chosen = lps[rows, toks]
-    greedy = bool(np.all(chosen >= lps.max(axis=1)))
-    return LoglikelihoodResult(float(np.sum(chosen.astype(np.float64))), greedy, len(toks))
 
 
 def _chat_logprobs(lp: Any, k: int) -> tuple[TokenLogprob, ...] | None:

@@ -64,7 +64,8 @@ from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDe
 from .base import ModelSpec, register_backend
 from .echo_logprobs import ALIGNMENTS, EchoLoglikelihood
 from .retry import RetryPolicy, classify_status, parse_retry_after, retry_async
-from .types import Completion, InferenceRequest, TokenLogprob
+from .openai_wire import error_detail, int_or_none, parse_logprobs
+from .types import Completion, InferenceRequest
 
 __all__ = ["OpenAIBackend", "DEFAULT_BASE_URL"]
 
@@ -291,7 +292,7 @@ class OpenAIBackend(EchoLoglikelihood):
             kind, retryable = classify_status(status)
             retry_after = (parse_retry_after(resp.headers.get("retry-after"))
                            if status in (429, 503) else None)
-            detail = _error_detail(text)
+            detail = error_detail(text)
             msg = f"{self.name}: HTTP {status} from {self.display_url}"
             if status in (401, 403):
                 msg += f" (authentication failed; check ${self.api_key_env})"
@@ -315,7 +316,7 @@ class OpenAIBackend(EchoLoglikelihood):
         if not isinstance(payload, dict):
             raise self._bad("response is not a JSON object", text, status)
         if "error" in payload and not payload.get("choices"):
-            raise self._bad(f"endpoint returned an error: {_error_detail(text)}", text, status)
+            raise self._bad(f"endpoint returned an error: {error_detail(text)}", text, status)
         choices = payload.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise self._bad("response has no choices", text, status)
@@ -330,7 +331,7 @@ class OpenAIBackend(EchoLoglikelihood):
             raise self._bad("message content is not a string", text, status)
         logprobs = None
         if k > 0:
-            logprobs = _parse_logprobs(choice.get("logprobs"), k)
+            logprobs = parse_logprobs(choice.get("logprobs"), k)
             if logprobs is None:
                 raise self._bad(
                     f"top_logprobs={k} was requested but the endpoint at {self.display_url} "
@@ -342,8 +343,8 @@ class OpenAIBackend(EchoLoglikelihood):
                                 retryable=False)
         usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
         return Completion(text=content, logprobs=logprobs,
-                          input_tokens=_int_or_none(usage.get("prompt_tokens")),
-                          output_tokens=_int_or_none(usage.get("completion_tokens")),
+                          input_tokens=int_or_none(usage.get("prompt_tokens")),
+                          output_tokens=int_or_none(usage.get("completion_tokens")),
                           finish_reason=choice.get("finish_reason"))
 
     # -- Backend protocol -----------------------------------------------------------------
@@ -409,68 +410,6 @@ class OpenAIBackend(EchoLoglikelihood):
                 await client.aclose()
             except RuntimeError:  # its loop is gone; the sockets went with it
                 pass
-
-
-# -- response helpers ---------------------------------------------------------------------
-def _int_or_none(v: Any) -> int | None:
-    try:
-        return None if v is None else int(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(v: Any) -> float:
-    if v is None:
-        return float("-inf")
-    return float(v)
-
-
-def _error_detail(text: str) -> str:
-    try:
-        payload = json.loads(text)
-    except (json.JSONDecodeError, ValueError):
-        return text.strip()[:300]
-    if isinstance(payload, dict):
-        err = payload.get("error", payload.get("detail", payload.get("message")))
-        if isinstance(err, dict):
-            err = err.get("message") or json.dumps(err)[:300]
-        if err is not None:
-            return str(err)[:300]
-    return text.strip()[:300]
-
-
-def _top(alts: list[tuple[str, float]], k: int) -> tuple[tuple[str, float], ...]:
-    alts = sorted(alts, key=lambda a: -a[1] if not math.isnan(a[1]) else math.inf)
-    return tuple(alts[:k])
-
-
-def _parse_logprobs(lp: Any, k: int) -> tuple[TokenLogprob, ...] | None:
-    """OpenAI chat logprobs (``content[*]``), or the legacy completion shape some servers send."""
-    if not isinstance(lp, dict):
-        return None
-    try:
-        content = lp.get("content")
-        if isinstance(content, list):
-            out = []
-            for item in content:
-                alts = [(str(a["token"]), _float(a.get("logprob")))
-                        for a in (item.get("top_logprobs") or [])]
-                out.append(TokenLogprob(str(item["token"]), _float(item.get("logprob")),
-                                        _top(alts, k)))
-            return tuple(out)
-        tokens = lp.get("tokens")
-        if isinstance(tokens, list):  # legacy: tokens / token_logprobs / top_logprobs[dict]
-            lps = lp.get("token_logprobs") or []
-            tops = lp.get("top_logprobs") or []
-            out = []
-            for i, tok in enumerate(tokens):
-                top = tops[i] if i < len(tops) and isinstance(tops[i], dict) else {}
-                out.append(TokenLogprob(str(tok), _float(lps[i] if i < len(lps) else None),
-                                        _top([(str(t), _float(v)) for t, v in top.items()], k)))
-            return tuple(out)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-    return None
 
 
 # -- factory ------------------------------------------------------------------------------
