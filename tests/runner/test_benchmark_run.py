@@ -183,3 +183,17 @@ def test_cli_benchmarks_list_and_show():
     p = subprocess.run([*ASSAY, "benchmarks", "show", "nope"], capture_output=True, text=True,
                        timeout=60)
     assert p.returncode == 2 and "not found in configuration" in p.stderr
+
+
+def test_backend_failures_are_recorded_per_item_and_the_run_goes_on(tmp_path):
+    recipe = _recipe(tmp_path, subtask=None, model_args={"fail_every": 3},
+                     max_failure_share=0.9)
+    res = assay.evaluate(recipe, QUIET)
+    recs = list(res.records_dicts())
+    failed = [r for r in recs if r["error"] is not None]
+    assert len(recs) == 10 and len(failed) == 3          # scoring calls 3, 6 and 9
+    assert all(r["error"]["raw"] == "<scripted failure>" and r["correct"] is None for r in failed)
+    s = res.summary
+    assert s["n_errors"] == 3 and s["overall"]["acc"]["n"] == 7
+    nova = json.loads(Path(res.paths["results"]).read_text())
+    assert nova["results"]["all"]["acc"] == pytest.approx(s["overall"]["acc"]["value"])

@@ -9,7 +9,8 @@
                 or from ``-M responses=[...]`` cycled in order of example index.
 
 Arguments for every mode: ``latency`` (seconds of async sleep per request),
-``fail_every`` (every n-th example index fails with a ``model`` error; deterministic),
+``fail_every`` (every n-th example index fails with a ``model`` error, and every n-th
+log-likelihood scoring call; deterministic),
 ``fail_kind`` (the error kind to raise), ``concurrency``, ``request_log`` (a file to which
 the index of every request is appended, so tests can prove what was requested). When ``top_logprobs`` > 0 the
 answer is split into whitespace tokens with deterministic pseudo log-probabilities, so
@@ -146,6 +147,9 @@ class MockBackend:
         if self._log is not None:
             self._log.write(f"ll:{len(requests)}\n")
             self._log.flush()
+        if self.fail_every and self.ll_calls % self.fail_every == 0:
+            raise GenerationError(self.fail_kind, f"scripted failure on scoring call "
+                                  f"{self.ll_calls}", raw="<scripted failure>")
         return [self.score(r) for r in requests]
 
     async def aclose(self) -> None:

@@ -3,13 +3,11 @@ answer extraction; failures are recorded on the item, never raised."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import replace
 from typing import Any
 
 from ..backends.base import can_score_loglikelihood
-from ..backends.retry import retry_async
 from ..backends.types import InferenceRequest, LoglikelihoodRequest
 from ..benchmarks.base import Benchmark
 from ..benchmarks.item import BenchItem
@@ -17,7 +15,7 @@ from ..errors import ConfigError, GenerationError
 from ..prompts.chat import chat_messages
 from ..results.bench_records import BenchRecord
 from ..results.records import ExampleError
-from .pipeline import ExampleContext, infer_request
+from .pipeline import ExampleContext, call_with_retry, infer_request
 
 __all__ = ["choose_method", "run_bench_item"]
 
@@ -64,27 +62,19 @@ async def _loglikelihood(item: BenchItem, ctx: ExampleContext, benchmark: Benchm
     rec = _base_record(item, "loglikelihood", system, pairs[0][0] if pairs else "")
     requests = [LoglikelihoodRequest(c, x) for c, x in pairs]
     t0 = time.perf_counter()
-    attempts = 1
     try:
         async with ctx.semaphore:
             t0 = time.perf_counter()
-            try:
-                results = await ctx.backend.loglikelihood(requests)
-            except GenerationError as first:
-                if not first.retryable or ctx.retry.max_attempts <= 1:
-                    raise
-                await asyncio.sleep(0)
-                results, more = await retry_async(
-                    lambda: ctx.backend.loglikelihood(requests),
-                    replace(ctx.retry, max_attempts=ctx.retry.max_attempts - 1), rng=ctx.rng)
-                attempts += more
+            results, attempts = await call_with_retry(
+                ctx, lambda: ctx.backend.loglikelihood(requests))
     except GenerationError as exc:
         return replace(rec, error=ExampleError("inference", exc.kind, exc.message, exc.raw),
-                       latency_s=round(time.perf_counter() - t0, 6), attempts=attempts)
+                       latency_s=round(time.perf_counter() - t0, 6),
+                       attempts=getattr(exc, "attempts", 1))
     except Exception as exc:  # a backend bug is data, not a crash
         return replace(rec, error=ExampleError("inference", "exception",
                                                f"{type(exc).__name__}: {exc}"),
-                       latency_s=round(time.perf_counter() - t0, 6), attempts=attempts)
+                       latency_s=round(time.perf_counter() - t0, 6), attempts=1)
     latency = round(time.perf_counter() - t0, 6)
     lls = [r.logprob for r in results]
     greedy = [r.greedy for r in results]

@@ -23,7 +23,7 @@ from ..prompts.chat import chat_messages
 from ..results.records import ExampleError, ExampleRecord
 from .scoring import example_scores
 
-__all__ = ["ExampleContext", "run_example", "infer_request"]
+__all__ = ["ExampleContext", "run_example", "infer_request", "call_with_retry"]
 
 
 @dataclass
@@ -48,6 +48,20 @@ def _logprobs_dicts(completion: Completion) -> list[dict] | None:
     return [t.to_dict() for t in completion.logprobs]
 
 
+async def call_with_retry(ctx: ExampleContext, call: Any) -> tuple[Any, int]:
+    """``(await call(), attempts)``: the first attempt directly (the retry machinery is only
+    paid for on failure), then the run's retry policy on a retryable GenerationError."""
+    try:
+        return await call(), 1
+    except GenerationError as first:
+        if not first.retryable or ctx.retry.max_attempts <= 1:
+            raise
+        await asyncio.sleep(0)
+        result, more = await retry_async(
+            call, replace(ctx.retry, max_attempts=ctx.retry.max_attempts - 1), rng=ctx.rng)
+        return result, 1 + more
+
+
 async def infer_request(sample: object, request: InferenceRequest,
                  ctx: ExampleContext) -> tuple[Completion | None, ExampleError | None, bool, int,
                                                float]:
@@ -62,16 +76,8 @@ async def infer_request(sample: object, request: InferenceRequest,
     try:
         async with ctx.semaphore:
             t0 = time.perf_counter()
-            try:  # first attempt directly: the retry machinery is only paid for on failure
-                completion, attempts = await ctx.backend.generate(request), 1
-            except GenerationError as first:
-                if not first.retryable or ctx.retry.max_attempts <= 1:
-                    raise
-                await asyncio.sleep(0)
-                completion, more = await retry_async(
-                    lambda: ctx.backend.generate(request),
-                    replace(ctx.retry, max_attempts=ctx.retry.max_attempts - 1), rng=ctx.rng)
-                attempts = 1 + more
+            completion, attempts = await call_with_retry(
+                ctx, lambda: ctx.backend.generate(request))
     except GenerationError as exc:
         return None, ExampleError("inference", exc.kind, exc.message, exc.raw), False, \
             getattr(exc, "attempts", 1), time.perf_counter() - t0
