@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from ..errors import BenchmarkDataMissing
 from .item import BenchItem
 
-__all__ = ["Benchmark", "METHODS", "find_data_file", "argmax"]
+__all__ = ["Benchmark", "METHODS", "argmax"]
 
 METHODS = ("loglikelihood", "generate")
 
@@ -35,22 +35,6 @@ def argmax(values: Sequence[float]) -> int:
         if v > best:
             best, best_i = v, i
     return best_i
-
-
-def find_data_file(benchmark: str, root: Path, candidates: Sequence[str], *, what: str,
-                   hint: str) -> Path:
-    """The first of ``candidates`` (paths relative to ``root``, globs allowed) that exists.
-
-    Raises a one-line :class:`BenchmarkDataMissing` saying where to put the data."""
-    for c in candidates:
-        if any(ch in c for ch in "*?["):
-            hits = sorted(root.glob(c))
-            if hits:
-                return hits[0]
-        elif (root / c).is_file():
-            return root / c
-    raise BenchmarkDataMissing(
-        f"benchmark {benchmark}: no {what} under {root}; {hint} (see docs/benchmarks.md)")
 
 
 class Benchmark:
