@@ -87,3 +87,23 @@ def test_embedded_model_against_itself_with_another_system_prompt(benchdata, tmp
     assert ov["test"] == "mcnemar_exact"
     assert "mcnemar_exact" in p.stdout and comp["verdict"] in p.stdout
     assert (tmp_path / "arc_easy" / "comparison.png").exists()
+
+
+def test_generation_path_on_the_embedded_model(benchdata, tmp_path):
+    """GSM8K by chain-of-thought generation and MMLU by answer-letter generation: the text,
+    the extracted answer (or none) and the path are recorded; nothing fails."""
+    recipe = _write_recipe(tmp_path / "gsm8k.yaml", "gsm8k")
+    _run(str(recipe), "--model", "local/smollm2", "--data", str(benchdata), "--limit", "3",
+         "--strategy", "zs_cot", "--max-new-tokens", "48", "--output-dir", str(tmp_path))
+    m = json.loads((tmp_path / "gsm8k" / "metrics.json").read_text())
+    assert m["methods"] == {"generate": 3} and m["n_errors"] == 0
+    assert set(m["overall"]) == {"exact_match"}
+    recs = [json.loads(line) for line in
+            (tmp_path / "gsm8k" / "examples.jsonl").read_text().splitlines()]
+    assert all(r["prediction"] and r["gold"].lstrip("-").isdigit() for r in recs)
+    recipe = _write_recipe(tmp_path / "mmlu.yaml", "mmlu")
+    _run(str(recipe), "--model", "local/smollm2", "--data", str(benchdata), "--limit", "2",
+         "--subtask", "anatomy", "--method", "generate", "--max-new-tokens", "16",
+         "--output-dir", str(tmp_path))
+    m = json.loads((tmp_path / "mmlu" / "metrics.json").read_text())
+    assert m["methods"] == {"generate": 2} and m["n_items"] == 2
