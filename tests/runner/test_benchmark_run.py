@@ -197,3 +197,12 @@ def test_backend_failures_are_recorded_per_item_and_the_run_goes_on(tmp_path):
     assert s["n_errors"] == 3 and s["overall"]["acc"]["n"] == 7
     nova = json.loads(Path(res.paths["results"]).read_text())
     assert nova["results"]["all"]["acc"] == pytest.approx(s["overall"]["acc"]["value"])
+
+
+def test_aggregates_are_byte_identical_for_any_unit_size_and_concurrency(tmp_path):
+    a = assay.evaluate(_recipe(tmp_path / "a", subtask=None, unit_size=1, concurrency=1), QUIET)
+    b = assay.evaluate(_recipe(tmp_path / "b", subtask=None, unit_size=4, concurrency=8), QUIET)
+    assert (a.run_dir / "metrics.json").read_bytes() == (b.run_dir / "metrics.json").read_bytes()
+    ra = json.loads(Path(a.paths["results"]).read_text())["results"]
+    rb = json.loads(Path(b.paths["results"]).read_text())["results"]
+    assert ra == rb
