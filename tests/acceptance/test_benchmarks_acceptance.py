@@ -81,6 +81,7 @@ def test_embedded_model_against_itself_with_another_system_prompt(benchdata, tmp
     ov = comp["metrics"]["acc"]["overall"]
     assert ov["n"] == 60 and comp["base_system_prompt"].startswith("You are a pirate")
     assert comp["challenger_system_prompt"] is None
+    assert comp["items_with_different_prompts"] == 60   # the pirate prompt leads every context
     for key in ("difference", "ci_low", "ci_high", "p_value"):
         assert isinstance(ov[key], float)
     assert ov["ci_low"] <= ov["difference"] <= ov["ci_high"] and 0 <= ov["p_value"] <= 1

@@ -118,6 +118,7 @@ def test_same_model_twice_is_no_difference(tmp_path):
     ov = comp["metrics"]["acc"]["overall"]
     assert ov["difference"] == 0.0 and ov["p_value"] == 1.0
     assert ov["verdict"].startswith("no significant difference")
+    assert comp["items_with_different_prompts"] == 0
 
 
 def test_resume_gives_identical_aggregates(tmp_path):

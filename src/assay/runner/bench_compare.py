@@ -56,6 +56,11 @@ def compare_records(base: RunResult, challenger: RunResult, *, metrics: list[str
                             task_key=keys.get(sub, sub))
         block["subtasks"] = per
         out["metrics"][metric] = block
+    prompts = {r["id"]: (r["system"], r["prompt"]) for r in base.records_dicts()}
+    differ = [r["id"] for r in challenger.records_dicts()
+              if r["id"] in prompts and prompts[r["id"]][1] != r["prompt"]]
+    # identical items by construction; a system prompt moves the log-likelihood context
+    out["items_with_different_prompts"] = len(differ)
     primary = next(iter(out["metrics"]), None)
     out["primary_metric"] = primary
     out["verdict"] = out["metrics"][primary]["overall"]["verdict"] if primary else \
