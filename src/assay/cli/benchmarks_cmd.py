@@ -37,13 +37,21 @@ def benchmarks_command(action: str, name: str | None, *, as_json: bool = False) 
     if as_json:
         print(json.dumps(p, indent=2))
         return 0
-    console.print(f"[bold]{p['name']}[/bold]: {p['description']}")
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(p['name'])}[/bold]: {escape(p['description'])}")
     for key in ("task_type", "metrics", "strategy", "methods", "default_fewshot", "citation"):
         value = p[key]
-        console.print(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+        console.print(f"  {key}: {', '.join(value) if isinstance(value, list) else value}",
+                      markup=False)
     info = p["dataset_info"]
     for k, v in info.items():
-        console.print(f"  dataset {k}: {v}")
+        if isinstance(v, dict):
+            v = ", ".join(f"{a}={b}" for a, b in v.items())
+        elif isinstance(v, list):
+            v = "; ".join(map(str, v))
+        console.print(f"  dataset {k}: {'none (pass a revision to download)' if v is None else v}",
+                      markup=False)
     if p["subtasks"]:
         console.print(f"  {len(p['subtasks'])} subtasks (items in the evaluation split):")
         console.print("    " + ", ".join(f"{s} ({p['num_samples'].get(s, '?')})"
