@@ -14,7 +14,8 @@ there are left alone (unless ``DOWNLOADED.json`` records them at another revisio
 and ``sha256``.
 
 The hub field names of every dataset used here are those the loaders' Hugging Face layouts
-already read (checked per module); :data:`_CONVERT` is where a conversion would go.
+already read (checked per module against the hub's documented fields), so rows are
+written as they come.
 
 Tests use a stand-in ``datasets`` module: the machine this was built on cannot reach the hub.
 """
@@ -48,14 +49,6 @@ _SPLIT_NAMES: dict[str, dict[str, str]] = {
     "race": {"dev": "validation"},
 }
 
-#: per benchmark, a function converting one hub row to the loader's Hugging Face layout.
-#: None of the current datasets needs one: arc (question, choices{text,label}, answerKey),
-#: mmlu (question, choices, answer 0-3), gsm8k (question, answer), bbh (input, target),
-#: math (problem, solution), math_500 (problem, answer), hellaswag (ctx_a, ctx_b, endings,
-#: label "0"-"3"), winogrande (sentence, option1, option2, answer), truthfulqa
-#: (mc1_targets{choices,labels}), piqa (goal, sol1, sol2, label), boolq (super_glue: label
-#: 0/1; google/boolq: answer bool, both read), race (article, question, options, answer).
-_CONVERT: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 @dataclass(frozen=True)
@@ -188,12 +181,9 @@ def download_benchmark(bench: Benchmark, subtasks: Sequence[str], dest: Path, *,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    convert = _CONVERT.get(bench.name)
     for f in todo:
         ds = datasets.load_dataset(f.hf_id, f.config, split=f.split, revision=rev)
         rows = _rows(ds)
-        if convert is not None:
-            rows = [convert(r) for r in rows]
         table = pa.Table.from_pylist(rows)
         target = folder / f.path
         _write_atomic(target, lambda tmp, t=table: pq.write_table(t, tmp))
