@@ -12,13 +12,16 @@ from ..stats.paired import paired_comparison
 __all__ = ["compare_records"]
 
 
-def _scores(result: RunResult, metric: str) -> dict[str, tuple[str, float]]:
-    out: dict[str, tuple[str, float]] = {}
-    for rec in result.records_dicts():
-        v = float("nan") if rec["error"] is not None else \
-            float(rec["metrics"].get(metric, float("nan")))
-        out[rec["id"]] = (rec["subtask"], v)
-    return out
+def _slim(result: RunResult) -> dict[str, dict[str, Any]]:
+    """id → what the comparison needs of each record (read once per run)."""
+    return {r["id"]: {"subtask": r["subtask"], "prompt": r["prompt"], "failed": r["error"]
+                      is not None, "metrics": r["metrics"]} for r in result.records_dicts()}
+
+
+def _scores(recs: dict[str, dict[str, Any]], metric: str) -> dict[str, tuple[str, float]]:
+    nan = float("nan")
+    return {i: (r["subtask"], nan if r["failed"] else float(r["metrics"].get(metric, nan)))
+            for i, r in recs.items()}
 
 
 def compare_records(base: RunResult, challenger: RunResult, *, metrics: list[str], seed: int,
@@ -32,8 +35,9 @@ def compare_records(base: RunResult, challenger: RunResult, *, metrics: list[str
                            "methods": {"base": base.summary.get("methods"),
                                        "challenger": challenger.summary.get("methods")},
                            "seed": seed, "metrics": {}}
+    base_recs, chal_recs = _slim(base), _slim(challenger)
     for metric in metrics:
-        b, c = _scores(base, metric), _scores(challenger, metric)
+        b, c = _scores(base_recs, metric), _scores(chal_recs, metric)
         ids = [i for i in c if i in b]
         if not ids:
             continue
@@ -56,9 +60,8 @@ def compare_records(base: RunResult, challenger: RunResult, *, metrics: list[str
                             task_key=keys.get(sub, sub))
         block["subtasks"] = per
         out["metrics"][metric] = block
-    prompts = {r["id"]: (r["system"], r["prompt"]) for r in base.records_dicts()}
-    differ = [r["id"] for r in challenger.records_dicts()
-              if r["id"] in prompts and prompts[r["id"]][1] != r["prompt"]]
+    differ = [i for i, r in chal_recs.items()
+              if i in base_recs and base_recs[i]["prompt"] != r["prompt"]]
     # identical items by construction; a system prompt moves the log-likelihood context
     out["items_with_different_prompts"] = len(differ)
     primary = next(iter(out["metrics"]), None)
