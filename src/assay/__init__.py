@@ -38,6 +38,8 @@ _EXPORTS = {
     "run_tournament": "assay.runner.tournament",
     "generate_pairs": "assay.runner.generate",
     "report_run": "assay.reports.run_report",
+    "get_benchmarks": "assay.benchmarks",
+    "get_benchmark_properties": "assay.benchmarks",
     "AssayError": "assay.errors",
     "UserInputError": "assay.errors",
     "ConfigError": "assay.errors",

@@ -55,3 +55,10 @@ def test_sdk_shaped_enum_and_errors():
 def test_aliases(alias, name, sub):
     bench, implied = resolve_benchmark(alias)
     assert bench.name == name and implied == sub
+
+
+def test_public_api_exports_the_sdk_functions():
+    import assay
+
+    assert assay.get_benchmarks().GSM8K == "gsm8k"
+    assert assay.get_benchmark_properties("arc_easy")["subtasks"] == ["easy", "challenge"]
