@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import DataError
 from .base import Benchmark
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .prompting import LETTERS, fewshot_context, mc_generation_prompt
 from .registry import register_benchmark
@@ -66,16 +66,14 @@ class ARC(Benchmark):
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
         folder = _SETS[subtask]
         orig, hf = _SPLITS[split]
-        path = first_existing(root, [f"{folder}-{orig}.jsonl", f"{folder}/{folder}-{orig}.jsonl",
-                                     f"ARC-{subtask[0]}/{folder}-{orig}.jsonl",
-                                     f"{folder}/{hf}-*.parquet", f"{folder}/{hf}.jsonl",
-                                     f"{folder}/{hf}.parquet"])
-        if path is None:
-            from ..errors import BenchmarkDataMissing
-            raise BenchmarkDataMissing(
-                f"benchmark arc: no {subtask} {split} data under {root}; put {folder}-{orig}.jsonl "
-                f"(AI2 layout) or {folder}/{hf}-00000-of-00001.parquet (Hugging Face "
-                "allenai/ai2_arc) there (see docs/benchmarks.md)")
+        path = self.require_file(
+            root, [f"{folder}-{orig}.jsonl", f"{folder}/{folder}-{orig}.jsonl",
+                  f"ARC-{subtask[0]}/{folder}-{orig}.jsonl",
+                  f"{folder}/{hf}-*.parquet", f"{folder}/{hf}.jsonl",
+                  f"{folder}/{hf}.parquet"],
+            f"benchmark arc: no {subtask} {split} data under {root}; put {folder}-{orig}.jsonl "
+            f"(AI2 layout) or {folder}/{hf}-00000-of-00001.parquet (Hugging Face "
+            "allenai/ai2_arc) there (see docs/benchmarks.md)")
         return [_normalise(r, path, n) for n, r in enumerate(read_rows(path), 1)]
 
     def make_item(self, doc: dict[str, Any], *, subtask: str, shots: Sequence[dict[str, Any]],

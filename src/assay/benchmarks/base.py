@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import BenchmarkDataMissing
+from .files import first_existing
 from .item import BenchItem
 
 __all__ = ["Benchmark", "METHODS", "argmax"]
@@ -70,6 +71,15 @@ class Benchmark:
         raise NotImplementedError
 
     # -- shared behaviour --------------------------------------------------------------------
+    def require_file(self, root: Path, candidates: Sequence[str], missing: str) -> Path:
+        """The first of ``candidates`` (relative to ``root``, globs allowed) that is a file;
+        else :class:`BenchmarkDataMissing` with ``missing``, the one line that says which
+        files to put there."""
+        path = first_existing(root, list(candidates))
+        if path is None:
+            raise BenchmarkDataMissing(missing)
+        return path
+
     def resolve_subtasks(self, requested: Sequence[str] | None) -> list[str]:
         """Requested subtasks in registry order; None or "ALL" means every subtask."""
         if not self.subtasks:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import BenchmarkDataMissing, DataError
 from .base import Benchmark
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .registry import register_benchmark
 
@@ -105,14 +105,13 @@ class BBH(Benchmark):
                                 "huggingface: <task>/test-*.parquet (plus cot-prompts/<task>.txt)"]}
 
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
-        path = first_existing(root, [f"bbh/{subtask}.json", f"{subtask}.json",
-                                     f"{subtask}/{split}-*.parquet", f"{subtask}/{split}.jsonl"])
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark bbh: no {subtask} data under {root}; put bbh/{subtask}.json and "
-                f"cot-prompts/{subtask}.txt (suzgunmirac/BIG-Bench-Hard layout) or "
-                f"{subtask}/test-00000-of-00001.parquet (Hugging Face lukaemon/bbh) there "
-                "(see docs/benchmarks.md)")
+        path = self.require_file(
+            root, [f"bbh/{subtask}.json", f"{subtask}.json",
+                  f"{subtask}/{split}-*.parquet", f"{subtask}/{split}.jsonl"],
+            f"benchmark bbh: no {subtask} data under {root}; put bbh/{subtask}.json and "
+            f"cot-prompts/{subtask}.txt (suzgunmirac/BIG-Bench-Hard layout) or "
+            f"{subtask}/test-00000-of-00001.parquet (Hugging Face lukaemon/bbh) there "
+            "(see docs/benchmarks.md)")
         out = []
         for n, r in enumerate(read_rows(path), 1):
             if not isinstance(r, dict) or not isinstance(r.get("input"), str):

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import BenchmarkDataMissing, DataError
+from ..errors import DataError
 from .base import Benchmark
 from .extract import extract_gsm8k_answer, normalize_number, numbers_equal
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .prompting import fewshot_context
 from .registry import register_benchmark
@@ -77,14 +77,13 @@ class GSM8K(Benchmark):
                                 "(and train-*.parquet for few-shot)"]}
 
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
-        path = first_existing(root, [f"{split}.jsonl", f"main/{split}.jsonl",
-                                     f"{split}-*.parquet", f"main/{split}-*.parquet",
-                                     f"data/{split}-*.parquet"])
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark gsm8k: no {split} data under {root}; put {split}.jsonl (OpenAI "
-                f"grade-school-math layout) or main/{split}-00000-of-00001.parquet (Hugging "
-                "Face openai/gsm8k) there (see docs/benchmarks.md)")
+        path = self.require_file(
+            root, [f"{split}.jsonl", f"main/{split}.jsonl",
+                  f"{split}-*.parquet", f"main/{split}-*.parquet",
+                  f"data/{split}-*.parquet"],
+            f"benchmark gsm8k: no {split} data under {root}; put {split}.jsonl (OpenAI "
+            f"grade-school-math layout) or main/{split}-00000-of-00001.parquet (Hugging "
+            "Face openai/gsm8k) there (see docs/benchmarks.md)")
         return [_normalise(r, path, n) for n, r in enumerate(read_rows(path), 1)]
 
     def make_item(self, doc: dict[str, Any], *, subtask: str, shots: Sequence[dict[str, Any]],

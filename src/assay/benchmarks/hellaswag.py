@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import BenchmarkDataMissing, DataError
+from ..errors import DataError
 from .base import Benchmark
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .prompting import LETTERS, mc_generation_prompt
 from .registry import register_benchmark
@@ -108,12 +108,11 @@ class HellaSwag(Benchmark):
                                 "text: hellaswag_val_from_klosax_text.jsonl (cleaned ctx)"]}
 
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
-        path = first_existing(root, _FILES.get(split, [f"{split}-*.parquet", f"{split}.jsonl"]))
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark hellaswag: no {split} data under {root}; put "
-                f"{split}-00000-of-00001.parquet (Hugging Face Rowan/hellaswag) or "
-                "hellaswag_val.jsonl there (see docs/benchmarks.md)")
+        path = self.require_file(
+            root, _FILES.get(split, [f"{split}-*.parquet", f"{split}.jsonl"]),
+            f"benchmark hellaswag: no {split} data under {root}; put "
+            f"{split}-00000-of-00001.parquet (Hugging Face Rowan/hellaswag) or "
+            "hellaswag_val.jsonl there (see docs/benchmarks.md)")
         return [_normalise(r, path, n) for n, r in enumerate(read_rows(path), 1)]
 
     def make_item(self, doc: dict[str, Any], *, subtask: str, shots: Sequence[dict[str, Any]],

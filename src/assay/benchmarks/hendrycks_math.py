@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import BenchmarkDataMissing, DataError
+from ..errors import DataError
 from .base import Benchmark
 from .extract import extract_math_answer, is_equiv, last_boxed_only_string, remove_boxed
 from .files import first_existing, read_rows
@@ -160,13 +160,12 @@ class HendrycksMath(_MathBase):
                     out.append(self._doc(_check(row, p, 1, ("problem", "solution")), p, 1,
                                          p.name))
                 return out
-        hf = first_existing(root, [f"{subtask}/{split}-*.parquet", f"{subtask}/{split}.jsonl"])
-        if hf is None:
-            raise BenchmarkDataMissing(
-                f"benchmark math: no {subtask} {split} data under {root}; put "
-                f"math_{split}_full.jsonl, MATH/{split}/{subtask}/*.json (original layout) or "
-                f"{subtask}/{split}-00000-of-00001.parquet (Hugging Face "
-                "EleutherAI/hendrycks_math) there (see docs/benchmarks.md)")
+        hf = self.require_file(
+            root, [f"{subtask}/{split}-*.parquet", f"{subtask}/{split}.jsonl"],
+            f"benchmark math: no {subtask} {split} data under {root}; put "
+            f"math_{split}_full.jsonl, MATH/{split}/{subtask}/*.json (original layout) or "
+            f"{subtask}/{split}-00000-of-00001.parquet (Hugging Face "
+            "EleutherAI/hendrycks_math) there (see docs/benchmarks.md)")
         return [self._doc(_check(r, hf, n, ("problem", "solution")), hf, n, str(n - 1))
                 for n, r in enumerate(read_rows(hf), 1)]
 
@@ -197,13 +196,12 @@ class Math500(_MathBase):
                                 "huggingface: test-*.parquet (or test.jsonl)"]}
 
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
-        path = first_existing(root, [f"math500_{split}.jsonl", f"{split}.jsonl",
-                                     f"{split}-*.parquet", f"data/{split}-*.parquet"])
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark math_500: no {split} data under {root}; put math500_{split}.jsonl "
-                f"or {split}-00000-of-00001.parquet (Hugging Face HuggingFaceH4/MATH-500) there "
-                "(see docs/benchmarks.md)")
+        path = self.require_file(
+            root, [f"math500_{split}.jsonl", f"{split}.jsonl",
+                  f"{split}-*.parquet", f"data/{split}-*.parquet"],
+            f"benchmark math_500: no {split} data under {root}; put math500_{split}.jsonl "
+            f"or {split}-00000-of-00001.parquet (Hugging Face HuggingFaceH4/MATH-500) there "
+            "(see docs/benchmarks.md)")
         out = []
         for n, r in enumerate(read_rows(path), 1):
             _check(r, path, n, ("problem", "answer"))

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import BenchmarkDataMissing, DataError
+from ..errors import DataError
 from .base import Benchmark
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .prompting import fewshot_context, mc_generation_prompt
 from .registry import register_benchmark
@@ -144,14 +144,13 @@ class MMLU(Benchmark):
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
         folder, hf = _SPLITS[split]
         orig = f"{folder}/{subtask}_{folder}.csv"
-        path = first_existing(root, [orig, f"data/{orig}", f"{subtask}/{hf}-*.parquet",
-                                     f"{subtask}/{hf}.parquet", f"{subtask}/{hf}.jsonl",
-                                     f"{subtask}/{hf}-*.jsonl"])
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark mmlu: no {subtask} {split} data under {root}; put {orig} "
-                f"(Hendrycks layout) or {subtask}/{hf}-00000-of-00001.parquet (Hugging Face "
-                "cais/mmlu) there (see docs/benchmarks.md)")
+        path = self.require_file(
+            root, [orig, f"data/{orig}", f"{subtask}/{hf}-*.parquet",
+                  f"{subtask}/{hf}.parquet", f"{subtask}/{hf}.jsonl",
+                  f"{subtask}/{hf}-*.jsonl"],
+            f"benchmark mmlu: no {subtask} {split} data under {root}; put {orig} "
+            f"(Hendrycks layout) or {subtask}/{hf}-00000-of-00001.parquet (Hugging Face "
+            "cais/mmlu) there (see docs/benchmarks.md)")
         if path.suffix.lower() == ".csv":
             docs = [_from_csv(rec, path, line) for line, rec in _read_csv(path)]
         else:

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import BenchmarkDataMissing, DataError
+from ..errors import DataError
 from .base import Benchmark
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .prompting import fewshot_context, mc_generation_prompt
 from .registry import register_benchmark
@@ -75,13 +75,12 @@ class PIQA(Benchmark):
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
         stems, hf = _SPLITS.get(split, ((split,), split))
         names = [f"{s}.jsonl" for s in stems if (root / f"{s}-labels.lst").is_file()]
-        path = first_existing(root, names + [f"{hf}-*.parquet", f"{hf}.parquet",
-                                             f"data/{hf}-*.parquet", f"{hf}.jsonl"])
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark piqa: no {split} data under {root}; put {stems[0]}.jsonl and "
-                f"{stems[0]}-labels.lst (original release) or {hf}-00000-of-00001.parquet "
-                "(Hugging Face ybisk/piqa) there (see docs/benchmarks.md)")
+        path = self.require_file(
+            root, names + [f"{hf}-*.parquet", f"{hf}.parquet",
+                  f"data/{hf}-*.parquet", f"{hf}.jsonl"],
+            f"benchmark piqa: no {split} data under {root}; put {stems[0]}.jsonl and "
+            f"{stems[0]}-labels.lst (original release) or {hf}-00000-of-00001.parquet "
+            "(Hugging Face ybisk/piqa) there (see docs/benchmarks.md)")
         rows = read_rows(path)
         if path.name in names:
             lst = root / f"{path.stem}-labels.lst"

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import BenchmarkDataMissing, DataError
+from ..errors import DataError
 from .base import Benchmark
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .prompting import LETTERS, fewshot_context, mc_generation_prompt
 from .registry import register_benchmark
@@ -134,14 +134,13 @@ class RACE(Benchmark):
             files = sorted(folder.glob("*.txt"), key=_file_key) if folder.is_dir() else []
             if files:
                 return [d for f in files for d in _from_original(f)]
-        path = first_existing(root, [f"{subtask}/{hf}-*.parquet", f"{subtask}/{hf}.parquet",
-                                     f"{subtask}/{hf}.jsonl", f"{subtask}/{hf}-*.jsonl"])
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark race: no {subtask} {split} data under {root}; put "
-                f"RACE/{orig}/{subtask}/*.txt (original release) or "
-                f"{subtask}/{hf}-00000-of-00001.parquet (Hugging Face ehovy/race) there "
-                "(see docs/benchmarks.md)")
+        path = self.require_file(
+            root, [f"{subtask}/{hf}-*.parquet", f"{subtask}/{hf}.parquet",
+                  f"{subtask}/{hf}.jsonl", f"{subtask}/{hf}-*.jsonl"],
+            f"benchmark race: no {subtask} {split} data under {root}; put "
+            f"RACE/{orig}/{subtask}/*.txt (original release) or "
+            f"{subtask}/{hf}-00000-of-00001.parquet (Hugging Face ehovy/race) there "
+            "(see docs/benchmarks.md)")
         return _from_hf(path)
 
     def make_item(self, doc: dict[str, Any], *, subtask: str, shots: Sequence[dict[str, Any]],

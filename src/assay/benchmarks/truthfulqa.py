@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import BenchmarkDataMissing, ConfigError, DataError
+from ..errors import ConfigError, DataError
 from .base import Benchmark, argmax
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .prompting import LETTERS, mc_generation_prompt
 from .registry import register_benchmark
@@ -102,14 +102,13 @@ class TruthfulQA(Benchmark):
                                 "huggingface: multiple_choice/validation-*.parquet"]}
 
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
-        path = first_existing(root, ["v0/mc_task.json", f"multiple_choice/{split}-*.parquet",
-                                     f"{split}-*.parquet", "mc_task.json",
-                                     "data/v0/mc_task.json"])
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark truthfulqa: no data under {root}; put v0/mc_task.json "
-                "(sylinrl/TruthfulQA layout) or multiple_choice/validation-00000-of-00001.parquet "
-                "(Hugging Face truthful_qa) there (see docs/benchmarks.md)")
+        path = self.require_file(
+            root, ["v0/mc_task.json", f"multiple_choice/{split}-*.parquet",
+                  f"{split}-*.parquet", "mc_task.json",
+                  "data/v0/mc_task.json"],
+            f"benchmark truthfulqa: no data under {root}; put v0/mc_task.json "
+            "(sylinrl/TruthfulQA layout) or multiple_choice/validation-00000-of-00001.parquet "
+            "(Hugging Face truthful_qa) there (see docs/benchmarks.md)")
         out = []
         for n, r in enumerate(read_rows(path), 1):
             if not isinstance(r, dict) or not isinstance(r.get("question"), str):

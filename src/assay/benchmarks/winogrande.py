@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import BenchmarkDataMissing, DataError
+from ..errors import DataError
 from .base import Benchmark
-from .files import first_existing, read_rows
+from .files import read_rows
 from .item import BenchItem
 from .prompting import mc_generation_prompt
 from .registry import register_benchmark
@@ -90,12 +90,11 @@ class WinoGrande(Benchmark):
                                 "(or validation-*.parquet, validation.jsonl)"]}
 
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
-        path = first_existing(root, _FILES.get(split, [f"{split}-*.parquet", f"{split}.jsonl"]))
-        if path is None:
-            raise BenchmarkDataMissing(
-                f"benchmark winogrande: no {split} data under {root}; put dev.jsonl (AI2 "
-                "release) or winogrande_xl/validation-00000-of-00001.parquet (Hugging Face "
-                "allenai/winogrande) there (see docs/benchmarks.md)")
+        path = self.require_file(
+            root, _FILES.get(split, [f"{split}-*.parquet", f"{split}.jsonl"]),
+            f"benchmark winogrande: no {split} data under {root}; put dev.jsonl (AI2 "
+            "release) or winogrande_xl/validation-00000-of-00001.parquet (Hugging Face "
+            "allenai/winogrande) there (see docs/benchmarks.md)")
         rows = read_rows(path)
         labels = _labels_file(path)
         if labels is not None and len(labels) != len(rows):
