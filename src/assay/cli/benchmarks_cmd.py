@@ -1,4 +1,8 @@
-"""``assay benchmarks list|show NAME``: the registry, as a table or JSON."""
+"""``assay benchmarks list|show NAME``: the registry, as a table or JSON.
+
+Registry strings (names, descriptions, dataset info) may come from user files, so they are
+printed as plain text without control characters (:mod:`assay.reports.console`), never as
+Rich markup."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ def benchmarks_command(action: str, name: str | None, *, as_json: bool = False) 
 
     from ..benchmarks import benchmark_names, get_benchmark_properties
     from ..errors import ConfigError
+    from ..reports.console import plain, safe_markup
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     if action == "list":
@@ -26,9 +31,9 @@ def benchmarks_command(action: str, name: str | None, *, as_json: bool = False) 
         for col in ("name", "type", "subtasks", "items", "metrics", "strategy", "scoring"):
             t.add_column(col, justify="right" if col in ("subtasks", "items") else "left")
         for p in props:
-            t.add_row(p["name"], p["task_type"], str(len(p["subtasks"] or [])),
-                      str(sum(p["num_samples"].values())), ", ".join(p["metrics"]),
-                      p["strategy"], ", ".join(p["methods"]))
+            t.add_row(plain(p["name"]), plain(p["task_type"]), str(len(p["subtasks"] or [])),
+                      str(sum(p["num_samples"].values())), plain(", ".join(p["metrics"])),
+                      plain(p["strategy"]), plain(", ".join(p["methods"])))
         console.print(t)
         return 0
     if not name:
@@ -37,25 +42,22 @@ def benchmarks_command(action: str, name: str | None, *, as_json: bool = False) 
     if as_json:
         print(json.dumps(p, indent=2))
         return 0
-    from rich.markup import escape
-
-    console.print(f"[bold]{escape(p['name'])}[/bold]: {escape(p['description'])}")
+    console.print(f"[bold]{safe_markup(p['name'])}[/bold]: {safe_markup(p['description'])}")
     for key in ("task_type", "metrics", "strategy", "methods", "default_fewshot", "citation"):
         value = p[key]
-        console.print(f"  {key}: {', '.join(value) if isinstance(value, list) else value}",
-                      markup=False)
+        console.print(plain(f"  {key}: {', '.join(value) if isinstance(value, list) else value}"))
     info = p["dataset_info"]
     for k, v in info.items():
         if isinstance(v, dict):
             v = ", ".join(f"{a}={b}" for a, b in v.items())
         elif isinstance(v, list):
             v = "; ".join(map(str, v))
-        console.print(f"  dataset {k}: {'none (pass a revision to download)' if v is None else v}",
-                      markup=False)
+        console.print(plain(f"  dataset {k}: "
+                            f"{'none (pass a revision to download)' if v is None else v}"))
     if p["subtasks"]:
         console.print(f"  {len(p['subtasks'])} subtasks (items in the evaluation split):")
-        console.print("    " + ", ".join(f"{s} ({p['num_samples'].get(s, '?')})"
-                                          for s in p["subtasks"]))
+        console.print(plain("    " + ", ".join(f"{s} ({p['num_samples'].get(s, '?')})"
+                                                for s in p["subtasks"])))
     else:
         console.print(f"  items: {sum(p['num_samples'].values())}")
     return 0

@@ -1,8 +1,22 @@
-"""Aggregates, computed once from the merged per-example records in dataset order."""
+"""Aggregates, computed once from the merged per-example records in dataset order.
+
+Which interval a metric gets (the rule of ``docs/metrics.md``, decided once per metric for
+the whole run, so the overall row and every segment agree):
+
+* a metric whose aggregate is the mean of its per-example values (every gen_qa metric but
+  ``bleu``; per-example scorer keys; custom processor metrics aggregated by ``average``)
+  and whose scored values are all exactly 0 or 1 is a **proportion**: Wilson score interval;
+* any other metric: ``value ± t(n-1)·stderr``, clipped to its range: [0, 1] for the
+  gen_qa metrics but ``bleu`` ([0, 100]); for scorer and custom metrics [0, 1] when every
+  scored value lies in [0, 1], else no clipping;
+* every interval contains its value (:func:`assay.stats.intervals.contain`); the
+  ``_stderr`` values are the sample standard errors whatever the interval.
+"""
 
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -10,8 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.stratify import group_value, interval, stratify
+from ..analysis.stratify import (field_parts, group_value, has_field, interval,
+                                 missing_field_warning, stratify)
 from ..metrics.aggregate import aggregate_values
+from ..stats.proportion import is_binary, successes
+
+_UNIT = (0.0, 1.0)
+_CORPUS_BUILTINS = {"bleu": (0.0, 100.0)}   # gen_qa metrics that are not a mean, and their range
 
 __all__ = ["SummaryCollector"]
 
@@ -39,6 +58,8 @@ class SummaryCollector:
         self._state_width: dict[str, int] = {}
         self._codes: dict[str, array] = {f: array("i") for f in self.group_by}
         self._labels: dict[str, dict[str, int]] = {f: {} for f in self.group_by}
+        self._seen_fields: dict[str, bool] = {p: False for f in self.group_by
+                                              for p in field_parts(f)}
         self._errors = bytearray()
         self.error_kinds: Counter[str] = Counter()
         self.n = 0
@@ -75,6 +96,9 @@ class SummaryCollector:
             self.error_kinds[f"{err['stage']}:{err['kind']}"] += 1
             if err["stage"] in ("preprocess", "postprocess"):
                 self.processor_errors += 1
+        for p, seen in self._seen_fields.items():
+            if not seen:
+                self._seen_fields[p] = has_field(rec.get("metadata"), p)
         for f in self.group_by:
             labels = self._labels[f]
             label = group_value(rec.get("metadata"), f)
@@ -88,6 +112,40 @@ class SummaryCollector:
 
     def _averaged(self, name: str) -> bool:
         return any(name == p or name.startswith(p + ".") for p in self.averaged_prefixes)
+
+    def _is_mean(self, name: str) -> bool:
+        """Whether the metric's aggregate is the mean of its per-example values."""
+        if name in self.builtin:
+            return name not in _CORPUS_BUILTINS
+        return self._averaged(name) or self.custom_aggregation in ("average", "mean")
+
+    def interval_kinds(self, values: dict[str, np.ndarray]
+                       ) -> tuple[set[str], dict[str, tuple[float, float]]]:
+        """``(proportions, bounds)``: the metrics that get a Wilson interval, and each other
+        metric's known range (see the module docstring)."""
+        proportions: set[str] = set()
+        bounds: dict[str, tuple[float, float]] = {}
+        for name, col in values.items():
+            if self._is_mean(name) and is_binary(col):
+                proportions.add(name)
+            if name in self.builtin:
+                bounds[name] = _CORPUS_BUILTINS.get(name, _UNIT)
+            else:
+                arr = col[~np.isnan(col)]
+                if arr.size and bool(np.all((arr >= 0.0) & (arr <= 1.0))):
+                    bounds[name] = _UNIT
+        return proportions, bounds
+
+    def warnings(self) -> list[str]:
+        """One line per group-by field that no example has (its only segment is ``(missing)``)."""
+        if not self.n:
+            return []
+        out = []
+        for f in self.group_by:
+            for p in field_parts(f):
+                if not self._seen_fields[p]:
+                    out.append(missing_field_warning(p, f))
+        return list(dict.fromkeys(out))
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
         """Per-example state rows (e.g. BLEU sufficient statistics); NaN rows where the
@@ -128,16 +186,20 @@ class SummaryCollector:
                 out.update(aggregate_values(name, v[name], how))
             return out
 
-        bounds = {m: ((0.0, 100.0) if m == "bleu" else (0.0, 1.0)) for m in self.metric_names}
+        proportions, bounds = self.interval_kinds(values)
         flat = aggregate(values, states)
         metrics = {}
         for m in names:
             val, se = flat.get(m, float("nan")), flat.get(m + "_stderr", float("nan"))
-            scored = int(np.count_nonzero(~np.isnan(values[m])))
-            lo, hi = interval(val, se, scored, bounds=bounds.get(m))
+            k, scored = successes(values[m])
+            lo, hi = interval(val, se, scored, bounds=bounds.get(m),
+                              successes=k if m in proportions else None)
             metrics[m] = {"value": val, "stderr": se, "ci_low": lo, "ci_high": hi, "n": scored}
         groups = stratify(self.group_by, self._keys(), values, states, errors, aggregate,
-                          names, bounds=bounds) if self.group_by else {}
+                          names, bounds=bounds, proportions=proportions) if self.group_by else {}
+        warnings = self.warnings()
+        for line in warnings:
+            print(line, file=sys.stderr)
         return {
             "n_examples": self.n,
             "n_errors": int(errors.sum()),
@@ -150,4 +212,5 @@ class SummaryCollector:
             "flat": {k: flat[k] for k in sorted(flat)},
             "metrics": metrics,
             "groups": groups,
+            "warnings": warnings,
         }

@@ -1,6 +1,13 @@
 """Aggregates of a benchmark run: every metric per subtask and overall, with standard errors
 and 95% intervals; the overall value is the item-weighted mean (as lm-evaluation-harness's
-group scores with ``weight_by_size``), the subtask-macro mean is reported beside it."""
+group scores with ``weight_by_size``), the subtask-macro mean is reported beside it.
+
+Intervals: a metric whose per-item values are all exactly 0 or 1 over the whole run (``acc``,
+``acc_norm``, ``mc1``, ``exact_match``) is a proportion and gets the Wilson score interval of
+its successes, per subtask and overall; any other metric (``mc2``) gets ``value ± t·stderr``
+clipped to [0, 1]. The decision is made once per metric, so every row of a metric agrees; the
+``_stderr`` values are the sample standard errors (lighteval's) either way, and every interval
+contains its value."""
 
 from __future__ import annotations
 
@@ -11,17 +18,18 @@ import numpy as np
 
 from ..analysis.stratify import interval
 from ..stats.intervals import mean_stderr
+from ..stats.proportion import is_binary, successes
 
 __all__ = ["BenchSummary", "flat_metrics"]
 
 _UNIT = (0.0, 1.0)
 
 
-def _stat(values: list[float]) -> dict[str, Any]:
+def _stat(values: list[float], proportion: bool = False) -> dict[str, Any]:
     arr = np.asarray(values, dtype=np.float64)
-    n = int((~np.isnan(arr)).sum())
+    k, n = successes(arr)
     v, se = mean_stderr(arr)
-    lo, hi = interval(v, se, n, bounds=_UNIT)
+    lo, hi = interval(v, se, n, bounds=_UNIT, successes=k if proportion else None)
     return {"value": v, "stderr": se, "ci_low": lo, "ci_high": hi, "n": n}
 
 
@@ -51,12 +59,13 @@ class BenchSummary:
     def finish(self) -> dict[str, Any]:
         seen = {m for rows in self.rows.values() for r in rows if r for m in r}
         names = [m for m in self.metric_names if m in seen] or list(self.metric_names)
+        columns = {m: [v for sub in self.rows for v in self._column(sub, m)] for m in names}
+        binary = {m for m in names if is_binary(columns[m])}
         subs: dict[str, Any] = {}
         for sub, rows in self.rows.items():
             subs[sub] = {"n": len(rows), "n_errors": sum(r is None for r in rows),
-                         "metrics": {m: _stat(self._column(sub, m)) for m in names}}
-        overall = {m: _stat([v for sub in self.rows for v in self._column(sub, m)])
-                   for m in names}
+                         "metrics": {m: _stat(self._column(sub, m), m in binary) for m in names}}
+        overall = {m: _stat(columns[m], m in binary) for m in names}
         macro = {}
         for m in names:
             vals = [s["metrics"][m]["value"] for s in subs.values()

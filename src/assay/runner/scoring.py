@@ -5,6 +5,13 @@ example as it finishes; their values join the example's metrics as ``<label>`` (
 metric) and ``<label>.<key>``, and are averaged with a standard error like any mean metric.
 Corpus-level scorers (classification presets, bleu) score the whole set of answered examples
 once, at the end, and again within every group-by segment.
+
+Intervals of the corpus-level values (:func:`scorer_metric`): the ``accuracy`` preset is a
+proportion (its per-example ``correct`` values are 0/1) and gets the Wilson interval of
+``round(accuracy * n)`` successes in ``n``; ``f1``/``precision``/``recall`` get
+``value ± t·stderr`` clipped to [0, 1], ``bleu`` clipped to [0, 100]; a registered corpus
+scorer may declare ``value_range = (lo, hi)`` and ``proportion = True``. Every interval
+contains its value.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from ..analysis.stratify import interval
 from ..config.recipe import ScorerEntry
 from ..errors import ConfigError
 
-__all__ = ["LoadedScorer", "load_scorers", "example_scores", "corpus_scores"]
+__all__ = ["LoadedScorer", "load_scorers", "example_scores", "corpus_scores", "interval_kind",
+           "scorer_metric"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,34 @@ def _corpus(s: LoadedScorer, preds: list[str], golds: list[str], meta: list) -> 
         for k, v in values.items() if k.endswith("_stderr")}
 
 
+def interval_kind(s: LoadedScorer) -> tuple[bool, tuple[float, float] | None]:
+    """``(is_proportion, range)`` of a corpus-level scorer's primary value."""
+    from ..scorers.bleu import BleuScorer
+    from ..scorers.classification import ClassificationScorer
+
+    sc = s.scorer
+    if isinstance(sc, ClassificationScorer):
+        return sc.name == "accuracy", (0.0, 1.0)
+    if isinstance(sc, BleuScorer):
+        return False, (0.0, 100.0)
+    rng = getattr(sc, "value_range", None)
+    return bool(getattr(sc, "proportion", False)), (float(rng[0]), float(rng[1])) if rng else None
+
+
+def scorer_metric(s: LoadedScorer, values: dict[str, float], default_n: int) -> dict[str, Any]:
+    """The ``{"value", "stderr", "ci_low", "ci_high", "n"}`` entry of a corpus-level scorer
+    from its flat values (``label``, ``label_stderr``, ``label.n``)."""
+    v = values.get(s.label, float("nan"))
+    se = values.get(s.label + "_stderr", float("nan"))
+    n = int(values.get(f"{s.label}.n", default_n))
+    proportion, bounds = interval_kind(s)
+    k = None
+    if proportion and n > 0 and np.isfinite(v):
+        k = min(max(int(round(v * n)), 0), n)
+    lo, hi = interval(v, se, n, bounds=bounds, successes=k)
+    return {"value": v, "stderr": se, "ci_low": lo, "ci_high": hi, "n": n}
+
+
 def corpus_scores(scorers: Sequence[LoadedScorer], preds: list[str], golds: list[str],
                   meta: list, groups: dict[str, np.ndarray]) -> tuple[dict[str, float], dict]:
     """Overall values of the corpus-level scorers (flat, Nova-style) and per segment."""
@@ -93,14 +129,7 @@ def corpus_scores(scorers: Sequence[LoadedScorer], preds: list[str], golds: list
             sub_p = [preds[i] for i in idx]
             sub_g = [golds[i] for i in idx]
             sub_m = [meta[i] for i in idx]
-            seg_metrics = {}
-            for s in corpus:
-                vals = _corpus(s, sub_p, sub_g, sub_m)
-                v, se = vals.get(s.label, float("nan")), vals.get(s.label + "_stderr", float("nan"))
-                n = int(vals.get(f"{s.label}.n", len(idx)))
-                lo, hi = interval(v, se, n)
-                seg_metrics[s.label] = {"value": v, "stderr": se, "ci_low": lo, "ci_high": hi,
-                                        "n": n}
-            segs[seg] = seg_metrics
+            segs[seg] = {s.label: scorer_metric(s, _corpus(s, sub_p, sub_g, sub_m), len(idx))
+                         for s in corpus}
         by_group[field] = segs
     return flat, by_group

@@ -2,7 +2,9 @@
 
 This package imports nothing else from assay, so every stage may use it.
 
-* :mod:`assay.stats.intervals`: mean with standard error, t-intervals, percentile bootstrap.
+* :mod:`assay.stats.intervals`: mean with standard error, t-intervals, percentile bootstrap,
+  and :func:`metric_interval`, the interval of every reported metric.
+* :mod:`assay.stats.proportion`: the Wilson score interval and the 0/1-data test.
 * :mod:`assay.stats.bootstrap`: the seeded, chunked resampling those build on.
 * :mod:`assay.stats.student_t`: Student-t quantiles without scipy.
 """
@@ -16,7 +18,9 @@ from assay.stats.bootstrap import (
     resample_indices,
     resampled_sums,
 )
-from assay.stats.intervals import Interval, bootstrap_ci, finite, mean_ci, mean_stderr, sample_std
+from assay.stats.intervals import (Interval, bootstrap_ci, contain, finite, mean_ci, mean_stderr,
+                                   metric_interval, sample_std)
+from assay.stats.proportion import is_binary, wilson_interval
 from assay.stats.student_t import t_quantile
 from assay.stats.bradley_terry import Ratings, bt_ratings, fit_bradley_terry, mle_exists, to_elo
 from assay.stats.pairwise import OUTCOMES, bt_winrate, pairwise_summary, verdict
@@ -34,6 +38,10 @@ __all__ = [
     "DEFAULT_RESAMPLES",
     "Interval",
     "bootstrap_ci",
+    "contain",
+    "is_binary",
+    "metric_interval",
+    "wilson_interval",
     "finite",
     "make_rng",
     "mean_ci",

@@ -36,9 +36,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from statistics import NormalDist
 
 import numpy as np
+
+from assay.stats.proportion import wilson_interval
 
 __all__ = [
     "HUMAN_LABELS",
@@ -76,25 +77,6 @@ def reconcile(forward: str, backward_mapped: str) -> str:
     if forward == backward_mapped:
         return forward
     return "tie"
-
-
-def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for ``k`` successes in ``n`` trials; ``(nan, nan)`` if ``n == 0``."""
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
-    if n < 0 or k < 0 or k > n:
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    if n == 0:
-        return (math.nan, math.nan)
-    z = NormalDist().inv_cdf(0.5 + level / 2.0)
-    p = k / n
-    z2n = z * z / n
-    denom = 1.0 + z2n
-    center = (p + z2n / 2.0) / denom
-    half = (z / denom) * math.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n))
-    lo = 0.0 if k == 0 else max(0.0, center - half)
-    hi = 1.0 if k == n else min(1.0, center + half)
-    return (lo, hi)
 
 
 def proportion(k: int, n: int, level: float = 0.95) -> dict:

@@ -12,6 +12,11 @@ Conventions (shared by every aggregate assay reports):
   :mod:`assay.stats.student_t`, no scipy); :func:`bootstrap_ci` is a percentile
   bootstrap whose standard error is the ``ddof=1`` deviation of the resampled
   statistics, deterministic for a given seed.
+* :func:`metric_interval` is the interval every reported metric gets (results,
+  segment tables, benchmark aggregates, console, HTML): the Wilson score interval
+  (:mod:`assay.stats.proportion`) for a proportion, given its number of successes,
+  else ``value ± t(n-1)·stderr`` clipped to the metric's range; in both cases
+  widened where needed so that ``lo <= value <= hi`` (:func:`contain`).
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from typing import NamedTuple
 import numpy as np
 
 from assay.stats.bootstrap import DEFAULT_RESAMPLES, resample_indices
+from assay.stats.proportion import wilson_interval
 from assay.stats.student_t import t_quantile
 
-__all__ = ["Interval", "finite", "finite_or_none", "sample_std", "mean_stderr", "mean_ci", "bootstrap_ci"]
+__all__ = ["Interval", "finite", "finite_or_none", "sample_std", "mean_stderr", "mean_ci",
+           "bootstrap_ci", "contain", "metric_interval"]
 
 _NAN = float("nan")
 
@@ -129,3 +136,45 @@ def bootstrap_ci(stat_fn: Callable[[np.ndarray], float], data: object, *,
     tail = (1.0 - level) / 2.0 * 100.0
     lo, hi = np.percentile(boot, [tail, 100.0 - tail])
     return Interval(estimate, sample_std(boot), float(lo), float(hi), n)
+
+
+def contain(value: float, lo: float, hi: float,
+            bounds: tuple[float, float] | None = None) -> tuple[float, float]:
+    """``(lo, hi)`` clipped to ``bounds`` and then widened to contain ``value``.
+
+    So ``lo <= value <= hi`` always holds for a finite value, even when the value itself
+    is a rounding step outside its range (a corpus BLEU of ``100.00000000000004`` gets
+    ``hi == value``, not ``hi == 100 < value``). A NaN value or NaN bound gives
+    ``(nan, nan)``: an interval is either complete or absent.
+    """
+    if not (math.isfinite(value) and not math.isnan(lo) and not math.isnan(hi)):
+        return _NAN, _NAN
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return min(lo, value), max(hi, value)
+
+
+def metric_interval(value: float, stderr: float, n: int, *, level: float = 0.95,
+                    successes: int | None = None,
+                    bounds: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The two-sided ``level`` interval of a reported metric.
+
+    * ``successes`` given (the metric is a proportion, ``value == successes / n``): the
+      Wilson score interval of ``successes`` in ``n`` (defined from ``n == 1``; the
+      ``stderr`` is not used, so the reported ``_stderr`` stays the sample standard error);
+    * otherwise ``value ± t_{(1+level)/2, n-1} · stderr``, NaN when ``n < 2`` or the
+      stderr is not finite (an aggregation without one: ``min``, ``max``, ``sum``);
+
+    then :func:`contain` (clip to ``bounds``, the metric's range, and keep the value inside).
+    """
+    _check_level(level)
+    if n < 1 or not math.isfinite(value):
+        return _NAN, _NAN
+    if successes is not None:
+        lo, hi = wilson_interval(int(successes), int(n), level)
+    elif n < 2 or not math.isfinite(stderr):
+        return _NAN, _NAN
+    else:
+        half = t_quantile(0.5 + level / 2.0, n - 1) * stderr
+        lo, hi = value - half, value + half
+    return contain(value, lo, hi, bounds)
