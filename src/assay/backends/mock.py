@@ -61,7 +61,8 @@ class MockBackend:
                  request_log: str | None = None, ll_scores: dict[str, float] | None = None,
                  ll_prefer: list[str] | tuple[str, ...] | None = None) -> None:
         if mode not in _MODES:
-            raise BackendUnavailable(f"unknown mock mode '{mode}' (known: {', '.join(_MODES)})",
+            raise BackendUnavailable(f"unknown mock mode {_show(mode)} "
+                                     f"(known: {', '.join(_MODES)})",
                                      field="model")
         self.mode = mode
         self.name = f"mock/{mode}"
@@ -158,58 +159,136 @@ class MockBackend:
 
 
 def _load_script(path: str) -> dict[str, str]:
-    p = Path(path)
+    p = Path(str(path))
     if not p.is_file():
-        raise BackendUnavailable(f"mock script file not found: {p}", field="file")
+        raise BackendUnavailable(f"mock script file not found: {_show(path)}", field="file")
     out: dict[str, str] = {}
-    with p.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                key = str(row.get("id", row.get("index")))
-                out[key] = str(row["text"])
-            except (json.JSONDecodeError, KeyError, AttributeError) as exc:
-                raise ConfigError(f"bad mock script row ({exc})", file=p, line=n) from None
+    try:
+        with p.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                    key = str(row.get("id", row.get("index")))
+                    out[key] = str(row["text"])
+                except (ValueError, KeyError, AttributeError, RecursionError) as exc:
+                    reason = exc.msg if isinstance(exc, json.JSONDecodeError) else \
+                        type(exc).__name__
+                    raise ConfigError(f"bad mock script row ({reason}); expected "
+                                      '{"id" or "index": ..., "text": "..."}',
+                                      file=p, line=n) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the mock script ({type(exc).__name__})",
+                          file=p) from None
     return out
+
+
+#: the error kinds a scripted failure may raise (GenerationError.kind)
+FAIL_KINDS = ("model", "rate_limit", "server", "timeout", "connection", "bad_request",
+              "bad_response")
+#: mock latency above this would only make a test hang
+MAX_LATENCY_S = 60.0
+
+
+def _show(value: Any) -> str:
+    from ..data.textcheck import preview
+
+    return preview(value)
+
+
+def _bad(key: str, value: Any, expected: str) -> ConfigError:
+    return ConfigError(f"invalid value {_show(value)} for mock argument '{key}' "
+                       f"(-M {key}=...): expected {expected}", field=f"-M {key}")
+
+
+def _number(a: dict, key: str, default: float, *, minimum: float, maximum: float | None = None,
+            integer: bool = False) -> Any:
+    if key not in a or a[key] is None or (isinstance(a[key], str) and not a[key].strip()):
+        return default
+    raw = a[key]
+    kind = "an integer" if integer else "a number"
+    limits = f">= {minimum:g}" + (f" and <= {maximum:g}" if maximum is not None else "")
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise _bad(key, raw, f"{kind} {limits}")
+    try:
+        v = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise _bad(key, raw, f"{kind} {limits}") from None
+    if not math.isfinite(v) or v < minimum or (maximum is not None and v > maximum) \
+            or (integer and not v.is_integer()):
+        raise _bad(key, raw, f"{kind} {limits}")
+    return int(v) if integer else v
 
 
 @register_backend("mock")
 def _factory(spec: ModelSpec) -> MockBackend:
+    """Build a mock from ``-M`` arguments; every bad argument is a one-line ConfigError."""
     a = dict(spec.args)
     responses = a.pop("responses", None)
     if isinstance(responses, str):
         try:
             responses = json.loads(responses)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             responses = [responses]
+    if responses is not None:
+        if not isinstance(responses, list):
+            responses = [responses]
+        responses = [r if isinstance(r, str) else json.dumps(r, default=str) for r in responses]
     script = _load_script(a.pop("file")) if "file" in a else None
-    latency = float(a.pop("latency", 0.0))
-    if not math.isfinite(latency) or latency < 0:
-        raise ConfigError("mock latency must be >= 0", field="latency")
+    latency = _number(a, "latency", 0.0, minimum=0.0, maximum=MAX_LATENCY_S)
+    a.pop("latency", None)
     ll_scores = a.pop("ll_scores", None)
     if isinstance(ll_scores, str):
         try:
             ll_scores = json.loads(ll_scores) if ll_scores.strip() else None
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"ll_scores is not valid JSON ({exc.msg})", field="ll_scores") from None
+            raise ConfigError(f"ll_scores is not valid JSON ({exc.msg})",
+                              field="ll_scores") from None
+        except (ValueError, RecursionError):
+            raise ConfigError("ll_scores is not valid JSON", field="ll_scores") from None
     if ll_scores is not None and not isinstance(ll_scores, dict):
         raise ConfigError("ll_scores must be a JSON object {continuation: logprob}",
                           field="ll_scores")
+    for k, v in (ll_scores or {}).items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ConfigError(f"ll_scores[{_show(k)}] must be a finite number, got {_show(v)}",
+                              field="ll_scores")
     prefer = a.pop("ll_prefer", None)
     if isinstance(prefer, str):
         try:
             prefer = json.loads(prefer) if prefer.strip().startswith("[") else prefer.split(",")
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             prefer = prefer.split(",")
+    if prefer is not None and not isinstance(prefer, (list, tuple)):
+        prefer = [prefer]
     known = {"text", "fail_every", "fail_kind", "concurrency", "request_log"}
     unknown = set(a) - known
     if unknown:
-        raise ConfigError(f"unknown mock argument(s): {', '.join(sorted(unknown))}", field="model_args")
-    return MockBackend(spec.model or "echo", text=str(a.get("text", "ok")), responses=responses,
-                       script=script, latency=latency, fail_every=int(a.get("fail_every", 0)),
-                       fail_kind=str(a.get("fail_kind", "model")),
-                       concurrency=int(a.get("concurrency", 64)),
-                       request_log=a.get("request_log"), ll_scores=ll_scores,
-                       ll_prefer=prefer)
+        names = ", ".join(sorted(_show(k)[1:-1] if isinstance(k, str) else _show(k)
+                                 for k in unknown))
+        raise ConfigError(f"unknown mock argument(s): {names} (known: file, latency, ll_prefer, "
+                          f"ll_scores, responses, {', '.join(sorted(known))})",
+                          field="model_args")
+    fail_every = _number(a, "fail_every", 0, minimum=0, integer=True)
+    concurrency = _number(a, "concurrency", 64, minimum=1, maximum=4096, integer=True)
+    fail_kind = str(a.get("fail_kind", "model"))
+    if fail_kind not in FAIL_KINDS:
+        raise _bad("fail_kind", fail_kind, f"one of {', '.join(FAIL_KINDS)}")
+    request_log = a.get("request_log")
+    if request_log is not None:
+        log = Path(str(request_log))
+        if log.is_dir() or not log.parent.is_dir():
+            raise _bad("request_log", request_log, "a file in an existing folder")
+    text = a.get("text", "ok")
+    if not isinstance(text, str):
+        text = json.dumps(text, default=str) if isinstance(text, (dict, list)) else str(text)
+    try:
+        return MockBackend(spec.model or "echo", text=text, responses=responses,
+                           script=script, latency=latency, fail_every=fail_every,
+                           fail_kind=fail_kind, concurrency=concurrency,
+                           request_log=None if request_log is None else str(request_log),
+                           ll_scores=ll_scores, ll_prefer=prefer)
+    except OSError as exc:
+        raise _bad("request_log", request_log,
+                   f"a writable file ({exc.strerror or type(exc).__name__})") from None

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..data.textcheck import preview
 from ..errors import DataError
 from .base import Benchmark
 from .files import read_rows
@@ -56,7 +57,7 @@ def _normalise(row: Any, path: Path, n: int) -> dict[str, Any]:
     field = "label" if "label" in row else "answer"
     gold = _gold(row.get(field))
     if gold < 0:
-        raise DataError(f"{field} must be true/false or 0/1, got {row.get(field)!r}",
+        raise DataError(f"{field} must be true/false or 0/1, got {preview(row.get(field))}",
                         file=path, line=n, field=field)
     return {"id": str(n - 1), "question": row["question"], "passage": row["passage"],
             "gold": gold}

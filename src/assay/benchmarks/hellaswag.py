@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..data.textcheck import preview
 from ..errors import DataError
 from .base import Benchmark
 from .files import read_rows
@@ -80,7 +81,7 @@ def _normalise(row: Any, path: Path, n: int) -> dict[str, Any]:
     except (TypeError, ValueError):
         gold = -1
     if not 0 <= gold <= 3:
-        raise DataError(f"label must be 0-3, got {row.get('label')!r}", file=path, line=n,
+        raise DataError(f"label must be 0-3, got {preview(row.get('label'))}", file=path, line=n,
                         field="label")
     return {"id": str(n - 1), "query": preprocess(label + ": " + ctx),
             "choices": [preprocess(e) for e in endings], "gold": gold}

@@ -157,6 +157,8 @@ class HendrycksMath(_MathBase):
                         row = json.loads(p.read_text(encoding="utf-8"))
                     except json.JSONDecodeError as exc:
                         raise DataError(f"invalid JSON ({exc.msg})", file=p) from None
+                    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+                        raise DataError(f"cannot read ({type(exc).__name__})", file=p) from None
                     out.append(self._doc(_check(row, p, 1, ("problem", "solution")), p, 1,
                                          p.name))
                 return out

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..data.textcheck import preview
 from ..errors import DataError
 from .base import Benchmark
 from .files import read_rows
@@ -90,7 +91,7 @@ def _from_csv(rec: list[str], path: Path, line: int) -> dict[str, Any]:
                         file=path, line=line)
     answer = rec[5].strip().upper()
     if answer not in _LETTERS:
-        raise DataError(f"answer must be one of A, B, C, D, got {rec[5]!r}", file=path,
+        raise DataError(f"answer must be one of A, B, C, D, got {preview(rec[5])}", file=path,
                         line=line, field="answer")
     return {"question": rec[0], "choices": rec[1:5], "gold": _LETTERS.index(answer)}
 
@@ -109,7 +110,7 @@ def _from_hf(row: Any, path: Path, line: int) -> dict[str, Any]:
     elif isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer <= 3:
         gold = answer
     else:
-        raise DataError(f"answer must be 0-3 or A-D, got {answer!r}", file=path, line=line,
+        raise DataError(f"answer must be 0-3 or A-D, got {preview(answer)}", file=path, line=line,
                         field="answer")
     return {"question": q, "choices": [str(c) for c in choices], "gold": gold}
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..data.textcheck import preview
 from ..errors import DataError
 from .base import Benchmark
 from .files import read_rows
@@ -46,7 +47,7 @@ def _normalise(row: Any, path: Path, n: int, label: Any, label_file: Path) -> di
     except (TypeError, ValueError):
         gold = -1
     if gold not in (0, 1):
-        raise DataError(f"label must be 0 or 1, got {label!r}", file=label_file, line=n,
+        raise DataError(f"label must be 0 or 1, got {preview(label)}", file=label_file, line=n,
                         field="label")
     return {"id": str(n - 1), "goal": row["goal"], "choices": [row["sol1"], row["sol2"]],
             "gold": gold}

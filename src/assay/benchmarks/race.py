@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..data.textcheck import preview
 from ..errors import DataError
 from .base import Benchmark
 from .files import read_rows
@@ -51,8 +52,8 @@ def _question(q: Any, opts: Any, ans: Any, *, where: Path, line: int) -> tuple[s
                         field="options")
     letter = str(ans).strip().upper()
     if letter not in LETTERS[: len(opts)]:
-        raise DataError(f"answer must be a letter among the options, got {ans!r}", file=where,
-                        line=line, field="answer")
+        raise DataError(f"answer must be a letter among the options, got {preview(ans)}",
+                        file=where, line=line, field="answer")
     return q, list(opts), LETTERS.index(letter)
 
 
@@ -61,8 +62,8 @@ def _from_original(path: Path) -> list[dict[str, Any]]:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise DataError(f"invalid JSON ({exc.msg})", file=path, line=exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read ({exc})", file=path) from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DataError(f"cannot read ({type(exc).__name__})", file=path) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("article"), str):
         raise DataError("expected an object with an article", file=path, line=1,
                         field="article")

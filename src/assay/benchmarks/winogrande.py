@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..data.textcheck import preview
 from ..errors import DataError
 from .base import Benchmark
 from .files import read_rows
@@ -41,7 +42,10 @@ def _labels_file(path: Path) -> list[str] | None:
     lst = path.with_name(path.name.removesuffix(".jsonl") + "-labels.lst")
     if path.suffix != ".jsonl" or not lst.is_file():
         return None
-    return [ln.strip() for ln in lst.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    try:
+        return [ln.strip() for ln in lst.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read ({type(exc).__name__})", file=lst) from None
 
 
 def _normalise(row: Any, path: Path, n: int, label: str | None) -> dict[str, Any]:
@@ -57,7 +61,7 @@ def _normalise(row: Any, path: Path, n: int, label: str | None) -> dict[str, Any
             raise DataError("missing option text", file=path, line=n, field=f"option{i}")
     answer = str(row.get("answer") if row.get("answer") not in (None, "") else label).strip()
     if answer not in ("1", "2"):
-        raise DataError(f"answer must be '1' or '2', got {row.get('answer')!r}", file=path,
+        raise DataError(f"answer must be '1' or '2', got {preview(row.get('answer'))}", file=path,
                         line=n, field="answer")
     return {"id": str(n - 1), "sentence": sentence, "options": options,
             "gold": int(answer) - 1}

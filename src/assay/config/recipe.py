@@ -8,6 +8,7 @@ place, the top-level ``assay:`` section (:class:`AssaySection`).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -15,7 +16,32 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 __all__ = [
     "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
     "StageToggle", "RlEnvSection", "ScorerEntry", "AssaySection", "JudgeSection", "Recipe",
+    "check_run_name", "MAX_RUN_NAME_BYTES",
 ]
+
+
+#: the longest run.name, in UTF-8 bytes (the usual file-name limit)
+MAX_RUN_NAME_BYTES = 255
+
+
+def check_run_name(value: str) -> str:
+    """``run.name`` becomes a folder name: non-empty, at most 255 UTF-8 bytes, no path
+    separators, not ``.`` or ``..``, no control characters (NUL, newline, ...), no lone
+    surrogates. Surrounding spaces are dropped. The error never repeats the value."""
+    v = value.strip()
+    if not v:
+        raise ValueError("run.name must not be empty")
+    size = len(v.encode("utf-8", "surrogatepass"))
+    if size > MAX_RUN_NAME_BYTES:
+        raise ValueError(f"run.name is {size:,} bytes long in UTF-8; the limit is "
+                         f"{MAX_RUN_NAME_BYTES}")
+    if any("\ud800" <= ch <= "\udfff" for ch in v):
+        raise ValueError("run.name must not contain lone UTF-16 surrogates")
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in v):
+        raise ValueError("run.name must not contain control characters (NUL, newline, tab, ...)")
+    if "/" in v or "\\" in v or v in (".", ".."):
+        raise ValueError("run.name must be a folder name: no '/' or '\\', not '.' or '..'")
+    return v
 
 
 class StrictModel(BaseModel):
@@ -36,10 +62,7 @@ class RunSection(StrictModel):
     @field_validator("name")
     @classmethod
     def _name_is_a_folder(cls, v: str) -> str:
-        v = v.strip()
-        if not v or "/" in v or "\\" in v or v in (".", ".."):
-            raise ValueError("run.name must be a non-empty folder name without slashes")
-        return v
+        return check_run_name(v)
 
 
 class EvaluationSection(StrictModel):
@@ -52,8 +75,8 @@ class EvaluationSection(StrictModel):
 class InferenceSection(StrictModel):
     max_new_tokens: int = Field(default=2048, ge=1)
     top_k: int = Field(default=-1, ge=-1)
-    top_p: float = Field(default=1.0, ge=0.0, le=1.0)
-    temperature: float = Field(default=0.0, ge=0.0)
+    top_p: float = Field(default=1.0, ge=0.0, le=1.0, allow_inf_nan=False)
+    temperature: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     top_logprobs: int = Field(default=0, ge=0, le=20)
     reasoning_effort: Literal["low", "medium", "high"] | None = None
 
@@ -129,7 +152,7 @@ class AssaySection(StrictModel):
     group_by: list[str] = Field(default_factory=list)
     cache: bool | str = True
     metrics: list[str] | None = None
-    max_failure_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_failure_share: float = Field(default=0.05, ge=0.0, le=1.0, allow_inf_nan=False)
     unit_size: int | None = Field(default=None, ge=1, le=100_000)
     limit: int | None = Field(default=None, ge=1)
     scorers: list[ScorerEntry] = Field(default_factory=list)

@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import DataError
 from .jsonl import iter_jsonl, iter_jsonl_raw
 from .sample import Sample
+from .textcheck import find_bad_value, has_surrogate, preview
 
 __all__ = ["GenQADataset", "DatasetInfo", "parse_gen_qa_row"]
 
@@ -39,12 +40,9 @@ def _require_str(obj: dict, key: str, path: Path, line: int, *, optional: bool =
 
 def _check_text(value: str, path: Path, line: int, key: str) -> None:
     """JSON may escape lone UTF-16 surrogates (\\ud800) that no UTF-8 file can hold."""
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise DataError("contains an unpaired UTF-16 surrogate escape (e.g. \\ud800)",
-                            file=path, line=line, field=key) from None
+    if has_surrogate(value):
+        raise DataError("contains an unpaired UTF-16 surrogate escape (e.g. \\ud800)",
+                        file=path, line=line, field=key)
 
 
 def _images(obj: dict, path: Path, line: int) -> tuple[str, ...]:
@@ -80,9 +78,20 @@ def _metadata(obj: dict, path: Path, line: int, parse: bool = True) -> tuple[str
     if parse and text.startswith("{"):
         try:
             candidate = json.loads(text)
-            parsed = candidate if isinstance(candidate, dict) else None
         except json.JSONDecodeError:
-            parsed = None
+            candidate = None      # not JSON: an opaque string, as Nova treats it
+        except RecursionError:
+            raise DataError("the metadata string holds JSON nested too deeply", file=path,
+                            line=line, field="metadata") from None
+        except ValueError:        # an integer past the 4,300-digit conversion limit
+            raise DataError("the metadata string holds JSON with an integer of too many digits",
+                            file=path, line=line, field="metadata") from None
+        parsed = candidate if isinstance(candidate, dict) else None
+        if parsed is not None:
+            bad = find_bad_value(parsed, "metadata")
+            if bad is not None:
+                raise DataError(f"the metadata string's JSON: {bad[1]}", file=path, line=line,
+                                field=bad[0])
     return value, parsed
 
 
@@ -146,11 +155,13 @@ class GenQADataset:
         for index, (line, raw, obj) in enumerate(iter_jsonl_raw(self.path)):
             if self.limit is not None and index >= self.limit:
                 break
-            sample = self.parse_row(obj, index, self.path, line, parse_metadata=False)
+            # metadata strings are parsed here too, so a bad one stops the run before any
+            # model call rather than half way through it
+            sample = self.parse_row(obj, index, self.path, line, parse_metadata=True)
             if "id" in obj:
                 if sample.id in seen_ids:
-                    raise DataError(f"duplicate id '{sample.id}'", file=self.path, line=line,
-                                    field="id")
+                    raise DataError(f"duplicate id {preview(sample.id)}", file=self.path,
+                                    line=line, field="id")
                 seen_ids.add(sample.id)
             unknown.update(k for k in obj if k not in self.known_fields)
             h.update(raw.strip())

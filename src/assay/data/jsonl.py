@@ -1,4 +1,11 @@
-"""Stream JSONL files line by line, never loading them whole."""
+"""Stream JSONL files line by line, never loading them whole.
+
+Every row is checked as it is read: malformed JSON, invalid UTF-8, nesting too deep, integers
+past Python's 4,300-digit conversion limit, lines longer than :data:`MAX_LINE_BYTES`, and (in
+every string and key of the row, recursively) lone UTF-16 surrogates and NaN/Infinity. Each
+problem is a :class:`~assay.errors.DataError` naming the file, the line and the field, raised
+before any model is called.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,30 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from .textcheck import find_bad_value
 
-__all__ = ["iter_jsonl", "iter_jsonl_raw"]
+__all__ = ["iter_jsonl", "iter_jsonl_raw", "loads_checked", "MAX_LINE_BYTES"]
+
+#: a dataset line longer than this is refused (images are inlined as base64, so lines can be
+#: long, but a file without newlines must not be read into memory whole)
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+def loads_checked(text: str | bytes, path: Path, line: int, field: str | None = None) -> Any:
+    """``json.loads`` whose every failure is a one-line :class:`DataError`."""
+    try:
+        return json.loads(text)
+    except UnicodeDecodeError:
+        raise DataError("line is not valid UTF-8", file=path, line=line, field=field) from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"malformed JSON ({exc.msg} at column {exc.colno})",
+                        file=path, line=line, field=field) from None
+    except RecursionError:
+        raise DataError("JSON nested too deeply", file=path, line=line, field=field) from None
+    except ValueError as exc:
+        # int() of a literal past sys.get_int_max_str_digits() (4,300 by default)
+        reason = "an integer has too many digits" if "digits" in str(exc) else "invalid JSON value"
+        raise DataError(f"malformed JSON ({reason})", file=path, line=line, field=field) from None
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -20,24 +49,36 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
     """Like :func:`iter_jsonl`, also yielding the line's raw bytes."""
-    if not path.exists():
-        raise DataError("dataset file not found", file=path)
-    if path.is_dir():
-        raise DataError("dataset path is a directory, expected a .jsonl file", file=path)
-    with path.open("rb") as fh:
-        for n, raw in enumerate(fh, 1):
+    try:
+        if not path.exists():
+            raise DataError("dataset file not found", file=path)
+        if path.is_dir():
+            raise DataError("dataset path is a directory, expected a .jsonl file", file=path)
+        fh = path.open("rb")
+    except (OSError, ValueError) as exc:   # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or "not a usable file name"
+        raise DataError(f"cannot read the dataset ({reason})", file=path) from None
+    with fh:
+        n = 0
+        while True:
+            try:
+                raw = fh.readline(MAX_LINE_BYTES + 1)
+            except OSError as exc:
+                raise DataError(f"cannot read the dataset ({exc.strerror or type(exc).__name__})",
+                                file=path, line=n + 1) from None
+            if not raw:
+                return
+            n += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise DataError(f"line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB",
+                                file=path, line=n)
             if not raw.strip():
                 continue
-            try:
-                obj = json.loads(raw)
-            except UnicodeDecodeError:
-                raise DataError("line is not valid UTF-8", file=path, line=n) from None
-            except json.JSONDecodeError as exc:
-                raise DataError(f"malformed JSON ({exc.msg} at column {exc.colno})",
-                                file=path, line=n) from None
-            except RecursionError:
-                raise DataError("JSON nested too deeply", file=path, line=n) from None
+            obj = loads_checked(raw, path, n)
             if not isinstance(obj, dict):
                 raise DataError(f"expected a JSON object, got {type(obj).__name__}",
                                 file=path, line=n)
+            bad = find_bad_value(obj)
+            if bad is not None:
+                raise DataError(bad[1], file=path, line=n, field=bad[0])
             yield n, raw, obj

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import DataError
 from .gen_qa import GenQADataset, _images, _metadata, _require_str
+from .textcheck import preview
 
 __all__ = ["JudgeSample", "LLMJudgeDataset", "parse_human_label"]
 
@@ -41,7 +42,7 @@ class JudgeSample:
 def parse_human_label(value: Any, path: Path, line: int, field: str) -> str:
     label = _LABELS.get(str(value).strip().strip("[]").lower())
     if label is None:
-        raise DataError(f"unknown human label {value!r} (expected A>B, B>A or A=B)",
+        raise DataError(f"unknown human label {preview(value)} (expected A>B, B>A or A=B)",
                         file=path, line=line, field=field)
     return label
 
