@@ -276,7 +276,8 @@ def test_default_endpoint_without_key_is_unavailable(monkeypatch):
         create_backend(ModelSpec.parse("openai/gpt-4o-mini"))
 
 
-def test_factory_validates_arguments():
+def test_factory_validates_arguments(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)   # http://x with a key is refused
     with pytest.raises(ConfigError, match="unknown openai argument"):
         create_backend(ModelSpec.parse("openai/m", {"base_url": "http://x/v1", "nope": 1}))
     with pytest.raises(ConfigError, match="extra_body"):
@@ -336,3 +337,99 @@ def test_proxy_environment_is_not_used_for_loopback(scripted_server, monkeypatch
     assert generate(b, request()).text == "direct"
     assert b._trust_env is False
     assert create_backend(ModelSpec.parse("openai/m", {"base_url": "https://example.org/v1"}))._trust_env
+
+
+# -- the key is never sent in clear text to a remote host ----------------------------------------
+@pytest.mark.parametrize("url", ["http://10.1.2.3:8000/v1", "http://api.example.com/v1",
+                                 "http://127.0.0.1.example.com/v1", "http://u:p@192.168.1.9/v1"])
+def test_key_over_plain_http_to_a_remote_host_is_refused(url, monkeypatch):
+    monkeypatch.setenv("ASSAY_TEST_KEY", KEY)
+    with pytest.raises(ConfigError, match="refusing to send the API key .*allow_insecure_http") as ei:
+        create_backend(ModelSpec.parse("openai/m", {"base_url": url,
+                                                    "api_key_env": "ASSAY_TEST_KEY"}))
+    assert KEY not in str(ei.value) and "\n" not in str(ei.value) and "u:p" not in str(ei.value)
+    b = create_backend(ModelSpec.parse("openai/m", {"base_url": url, "api_key_env": "ASSAY_TEST_KEY",
+                                                    "allow_insecure_http": "true"}))
+    assert b._headers()["Authorization"] == f"Bearer {KEY}"    # the user opted in
+    with pytest.raises(ConfigError, match="allow_insecure_http must be true or false"):
+        create_backend(ModelSpec.parse("openai/m", {"base_url": url, "api_key_env": "ASSAY_TEST_KEY",
+                                                    "allow_insecure_http": "maybe"}))
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/v1", "http://127.8.9.10/v1",
+                                 "http://localhost:8000/v1", "http://[::1]:8000/v1",
+                                 "https://api.example.com/v1", "http://LOCALHOST./v1"])
+def test_key_over_https_or_to_loopback_is_allowed(url, monkeypatch):
+    monkeypatch.setenv("ASSAY_TEST_KEY", KEY)
+    b = create_backend(ModelSpec.parse("openai/m", {"base_url": url,
+                                                    "api_key_env": "ASSAY_TEST_KEY"}))
+    assert b._headers()["Authorization"] == f"Bearer {KEY}"
+
+
+def test_plain_http_to_a_remote_host_without_a_key_is_allowed(monkeypatch):
+    monkeypatch.delenv("ASSAY_UNSET_KEY_VAR", raising=False)
+    b = create_backend(ModelSpec.parse("openai/m", {"base_url": "http://10.1.2.3:8000/v1",
+                                                    "api_key_env": "ASSAY_UNSET_KEY_VAR"}))
+    assert "Authorization" not in b._headers()
+
+
+# -- content: null ---------------------------------------------------------------------------------
+def _null_content(finish_reason="stop", **message) -> dict:
+    payload = chat_payload("x", finish_reason=finish_reason)
+    payload["choices"][0]["message"] = {"role": "assistant", "content": None, **message}
+    return payload
+
+
+def test_null_content_is_an_empty_response_error(scripted_server):
+    srv = scripted_server.script(Reply(200, _null_content("length")))
+    with pytest.raises(GenerationError) as ei:
+        generate(backend(srv), request())
+    e = ei.value
+    assert e.kind == "empty_response" and not e.retryable and not e.transient
+    assert "content null" in e.message and "'length'" in e.message
+    assert '"content": null' in e.raw
+    assert len(srv.posts()) == 1                 # a deterministic answer: not retried
+
+
+def test_null_content_with_a_tool_call_is_not_an_error(scripted_server):
+    call = [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+    srv = scripted_server.script(Reply(200, _null_content("tool_calls", tool_calls=call)))
+    c = generate(backend(srv), request())
+    assert c.text == "" and c.finish_reason == "tool_calls"
+
+
+def test_null_content_is_recorded_on_the_example(scripted_server, tmp_path):
+    import assay
+    from tests.conftest import write_jsonl, write_recipe
+
+    srv = scripted_server.script(Reply(200, _null_content()))
+    data = write_jsonl(tmp_path / "d.jsonl", [{"query": f"q{i}", "response": "a"}
+                                              for i in range(3)])
+    recipe = write_recipe(tmp_path / "r.yaml")
+    res = assay.evaluate(recipe, assay.RunOptions(progress="none", print_summary=False,
+                                                  overwrite=True),
+                         assay__data=str(data), assay__output_dir=str(tmp_path / "runs"),
+                         assay__model="openai/test-model", assay__cache=False,
+                         assay__model_args={"base_url": srv.base_url, "max_retries": 0,
+                                            "api_key_env": "ASSAY_UNSET_KEY_VAR"})
+    recs = list(res.records())
+    assert len(recs) == 3 and res.n_errors == 3
+    for r in recs:
+        assert r.prediction is None
+        assert (r.error.stage, r.error.kind) == ("inference", "empty_response")
+        assert '"content": null' in r.error.raw
+
+
+def test_base_url_query_stays_after_the_path_and_the_key_wins_over_userinfo(monkeypatch):
+    """Azure-style ``?api-version=`` must follow the route, and with an API key the URL's
+    user-info must not replace the Bearer header with Basic auth."""
+    monkeypatch.setenv("ASSAY_TEST_KEY", KEY)
+    b = create_backend(ModelSpec.parse("openai/m", {
+        "base_url": "http://u:pw@127.0.0.1:9/v1?api-version=2024-02-01",
+        "api_key_env": "ASSAY_TEST_KEY"}))
+    assert b._url("/chat/completions") == \
+        "http://127.0.0.1:9/v1/chat/completions?api-version=2024-02-01"
+    monkeypatch.delenv("ASSAY_TEST_KEY")
+    b = create_backend(ModelSpec.parse("openai/m", {
+        "base_url": "http://u:pw@127.0.0.1:9/v1/", "api_key_env": "ASSAY_TEST_KEY"}))
+    assert b._url("/models") == "http://u:pw@127.0.0.1:9/v1/models"

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from assay.judges import human_sets as hs
 from assay.stats.agreement import agreement_report
 
-ROOT = hs.default_root()
+from assay.errors import ConfigError
+
+try:
+    ROOT = hs.default_root()
+except ConfigError:
+    ROOT = Path("/nonexistent/benchdata")
 needs_data = pytest.mark.skipif(not (ROOT / "INDEX.md").exists(), reason="shared/benchdata not present")
 
 
@@ -147,3 +153,48 @@ def test_every_judged_set_reports():
         rep = agreement_report([r.human for r in recs], [r.forward for r in recs],
                                None if back[0] is None else back)
         assert rep["n"] == len(recs) > 0
+
+
+# ------------------------------------------------------------------ finding the data root
+
+def _tiny_root(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    (root / "llmbar").mkdir(parents=True)
+    (root / "llmbar" / "LLMBar__Natural.json").write_text(json.dumps(
+        [{"input": "q", "output_1": "a", "output_2": "b", "label": 2}]))
+    return root
+
+
+def test_root_found_without_the_source_tree(tmp_path, monkeypatch):
+    """Installed (non-editable) the module does not sit in the checkout: an explicit root,
+    $ASSAY_BENCHDATA and shared/benchdata beside the working directory all still work."""
+    monkeypatch.delenv("ASSAY_BENCHDATA", raising=False)
+    root = _tiny_root(tmp_path)
+    monkeypatch.setattr(hs, "__file__", str(tmp_path / "site-packages" / "assay" / "judges" /
+                                           "human_sets.py"))
+    assert hs.load_llmbar("natural", root) == [hs.PairRecord("llmbar/natural/0", "q", "a", "b", "B")]
+    monkeypatch.setenv("ASSAY_BENCHDATA", str(root))
+    assert hs.default_root() == root
+    assert len(hs.load_llmbar()) == 1
+    monkeypatch.delenv("ASSAY_BENCHDATA")
+    work = tmp_path / "proj" / "main" / "sub"
+    work.mkdir(parents=True)
+    shared = tmp_path / "proj" / "shared"
+    shared.mkdir()
+    root.rename(shared / "benchdata")
+    monkeypatch.chdir(work)
+    assert hs.default_root() == shared / "benchdata"
+    assert len(hs.load_llmbar()) == 1
+
+
+def test_missing_root_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("ASSAY_BENCHDATA", raising=False)
+    monkeypatch.setattr(hs, "__file__", str(tmp_path / "elsewhere" / "human_sets.py"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="benchdata not found.*ASSAY_BENCHDATA"):
+        hs.default_root()
+    monkeypatch.setenv("ASSAY_BENCHDATA", str(tmp_path / "nope"))
+    with pytest.raises(ConfigError, match="ASSAY_BENCHDATA=.*nope is not a folder"):
+        hs.load_llmbar()
+    with pytest.raises(ConfigError, match="does not exist"):
+        hs.load_llmbar("natural", tmp_path / "absent")

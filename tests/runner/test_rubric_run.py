@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import json
 import re
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -92,15 +93,64 @@ def test_notre_dame_weighted_scores(tmp_path):
     assert res.summary["rubric"]["calibration"]["buckets"]
 
 
-def test_reweighting_makes_no_model_call_and_matches_hand_computation(tmp_path, monkeypatch):
-    res = _run(tmp_path)
+def _forbid_model_calls(monkeypatch) -> list[str]:
+    """Make every path to a model fail, and record each attempt (the returned list), so a
+    swallowed error still shows. ``create_backend`` is patched wherever it is looked up: the
+    runner imports it by name (``from ..backends.base import create_backend``), so patching
+    only ``assay.backends.base`` would not reach it. Every registered provider's factory and
+    the scripted judge's ``generate`` are replaced too."""
     import assay.backends.base as base
 
-    def no_models(*a, **k):
+    calls: list[str] = []
+    original = base.create_backend
+    base.providers()   # register the built-in providers now, so none is added behind us
+
+    def no_models(spec, *a, **k):
+        calls.append(f"create_backend({getattr(spec, 'name', spec)})")
         raise AssertionError("reweighting must not call a model")
 
-    monkeypatch.setattr(base, "create_backend", no_models)
+    for mod in list(sys.modules.values()):
+        try:
+            bound = getattr(mod, "create_backend", None)
+        except Exception:   # noqa: BLE001 - an odd module; it cannot hold our function
+            continue
+        if bound is original:
+            monkeypatch.setattr(mod, "create_backend", no_models)
+    for provider in list(base._REGISTRY):
+        monkeypatch.setitem(base._REGISTRY, provider, no_models)
+
+    async def no_generate(self, request):
+        calls.append(f"generate({self.name})")
+        raise AssertionError("reweighting must not call a model")
+
+    monkeypatch.setattr(_RubricJudge, "generate", no_generate)
+    return calls
+
+
+def test_model_call_guard_fires(tmp_path, monkeypatch):
+    """The guard used below is live: a run that needs the judge model fails under it, and
+    so does a direct call of the judge backend."""
+    import asyncio
+
+    import assay.backends.base as base
+    import assay.runner.run as run_module
+
+    original = base.create_backend
+    calls = _forbid_model_calls(monkeypatch)
+    assert run_module.create_backend is not original   # where the runner looks it up
+    with pytest.raises(AssertionError, match="must not call a model"):
+        _run(tmp_path)
+    assert calls == ["create_backend(rubricjudge/x)"]
+    with pytest.raises(AssertionError, match="must not call a model"):
+        asyncio.run(_RubricJudge().generate(None))
+    assert calls[-1] == "generate(rubricjudge/x)"
+
+
+def test_reweighting_makes_no_model_call_and_matches_hand_computation(tmp_path, monkeypatch):
+    res = _run(tmp_path)
+    calls = _forbid_model_calls(monkeypatch)
     out = reweight_run(res.run_dir, {"accuracy": 0.5}, ["clarity", "style"])
+    assert calls == []
     # accuracy 0.5 and completeness 0.3 renormalised to 0.625 / 0.375
     a = 0.625 * (2 - 1) / 4 + 0.375 * (1 - 1) / 4
     b = 0.625 * (4 - 1) / 4 + 0.375 * (5 - 1) / 4

@@ -12,6 +12,10 @@ Talks HTTP through ``httpx.AsyncClient`` (no SDK). ``-M`` arguments:
 * ``max_retries``  retries after the first attempt (default 4, i.e. 5 attempts);
 * ``retry_base_delay``, ``retry_max_delay``, ``retry_seed``  backoff tuning;
 * ``extra_body``   JSON object merged into every request body (last, so it wins);
+* ``allow_insecure_http``  ``true`` to send the API key over plain ``http://`` to a host
+                   that is not loopback; without it such a request is refused (``ConfigError``),
+                   since anyone on the path could read the key. Loopback (``127.0.0.0/8``,
+                   ``::1``, ``localhost``) and endpoints used without a key need no opt-in;
 * ``dialect``      ``openai`` (default: standard fields only, plus ``top_k`` when set) or
                    ``llama_cpp``: also send llama.cpp's sampler knobs at neutral values
                    (``repeat_penalty: 1.0``, ``min_p: 0``, ``top_k: 0`` when disabled), because
@@ -19,7 +23,9 @@ Talks HTTP through ``httpx.AsyncClient`` (no SDK). ``-M`` arguments:
                    top_k 40, min_p 0.05) and answers differ from ``local/`` on the same GGUF.
 
 Failures become :class:`~assay.errors.GenerationError` with kind ``rate_limit``,
-``server``, ``timeout``, ``connection``, ``bad_request`` or ``bad_response``; the
+``server``, ``timeout``, ``connection``, ``bad_request``, ``bad_response`` or
+``empty_response`` (``message.content`` null with no tool call: a deterministic answer,
+not retried); the
 server's body is kept (truncated to 2000 characters) in ``raw``. Retryable kinds are
 retried here with exponential backoff (see :mod:`assay.backends.retry`); the error that
 finally escapes has already been retried, so it carries ``retryable=False`` (and
@@ -65,44 +71,16 @@ from .base import ModelSpec, register_backend
 from .echo_logprobs import ALIGNMENTS, EchoLoglikelihood
 from .retry import RetryPolicy, classify_status, parse_retry_after, retry_async
 from .openai_wire import error_detail, int_or_none, parse_logprobs
+from .endpoint import Secret as _Secret, is_loopback, strip_userinfo as _strip_userinfo
+from .redact import redact_config
 from .types import Completion, InferenceRequest
 
 __all__ = ["OpenAIBackend", "DEFAULT_BASE_URL"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DIALECTS = ("openai", "llama_cpp")
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 RAW_LIMIT = 2000
 _REDACTED = "<redacted>"
-
-
-def _strip_userinfo(url: str) -> str:
-    """Drop ``user:password@`` and the query string from a URL (they may hold secrets)."""
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-class _Secret:
-    """Holds the API key; its repr and str never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str | None) -> None:
-        self._value = value or None
-
-    def get(self) -> str | None:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return self._value is not None
-
-    def __repr__(self) -> str:
-        return "_Secret(<set>)" if self._value else "_Secret(<unset>)"
-
-    __str__ = __repr__
 
 
 class OpenAIBackend(EchoLoglikelihood):
@@ -117,7 +95,8 @@ class OpenAIBackend(EchoLoglikelihood):
                  retry_seed: int | None = None, extra_body: dict | None = None,
                  preflight_timeout: float = 5.0, dialect: str = "openai",
                  loglikelihood: bool | None = None, echo_alignment: str = "auto",
-                 echo_top_logprobs: int | None = None) -> None:
+                 echo_top_logprobs: int | None = None,
+                 allow_insecure_http: bool = False) -> None:
         if not model:
             raise ConfigError("openai backend needs a model name: openai/<model>", field="model")
         self.model = model
@@ -125,9 +104,16 @@ class OpenAIBackend(EchoLoglikelihood):
         self.base_url = base_url.rstrip("/")
         self.display_url = _strip_userinfo(self.base_url)
         # Proxy settings from the environment apply to remote endpoints, never to loopback.
-        self._trust_env = (urlsplit(self.base_url).hostname or "") not in _LOOPBACK
+        parts = urlsplit(self.base_url)
+        loopback = is_loopback(parts.hostname)
+        self._trust_env = not loopback
         self.api_key_env = api_key_env
         self._key = _Secret(os.environ.get(api_key_env) if api_key_env else None)
+        if self._key and parts.scheme == "http" and not loopback and not allow_insecure_http:
+            raise ConfigError(
+                f"{self.name}: refusing to send the API key from ${api_key_env} over plain "
+                f"http:// to {self.display_url}; use https://, or pass "
+                f"-M allow_insecure_http=true to accept the risk", field="base_url")
         self.timeout = float(timeout)
         self.preflight_timeout = float(preflight_timeout)
         self.max_concurrency = int(concurrency)
@@ -163,8 +149,9 @@ class OpenAIBackend(EchoLoglikelihood):
 
     # -- identity and repr never carry the key --------------------------------------------
     def identity(self) -> dict[str, Any]:
+        # display_url has neither userinfo nor query; extra_body loses secret-named values
         ident = {"provider": "openai", "model": self.model, "base_url": self.display_url,
-                 "dialect": self.dialect, "extra_body": self.extra_body}
+                 "dialect": self.dialect, "extra_body": redact_config(self.extra_body)}
         if self.supports_loglikelihood and self.echo_alignment_setting != "auto":
             ident["echo_alignment"] = self.echo_alignment_setting
         return ident
@@ -184,6 +171,16 @@ class OpenAIBackend(EchoLoglikelihood):
         if key and text:
             text = text.replace(key, _REDACTED)
         return text
+
+    def _url(self, route: str) -> str:
+        """``base_url`` + ``route``, keeping the base URL's query (``?api-version=...``) after
+        the path. With an API key, user-info is dropped from the URL: the key is the
+        credential (httpx would otherwise send Basic auth in place of the Bearer key)."""
+        parts = urlsplit(self.base_url)
+        netloc = parts.netloc
+        if self._key.get() and "@" in netloc:
+            netloc = netloc.rsplit("@", 1)[1]
+        return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/") + route, parts.query, ""))
 
     def _headers(self) -> dict[str, str]:
         h = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -260,7 +257,7 @@ class OpenAIBackend(EchoLoglikelihood):
         """One POST; (decoded JSON, body text, status) or a classified GenerationError."""
         httpx = self._httpx()
         client = self._get_client()
-        url = f"{self.base_url}{route}"
+        url = self._url(route)
         try:
             req = client.build_request("POST", url, json=body, headers=self._headers())
             resp = await client.send(req, stream=True)
@@ -326,6 +323,13 @@ class OpenAIBackend(EchoLoglikelihood):
             raise self._bad("response choice has no message", text, status)
         content = message.get("content")
         if content is None:
+            if not (message.get("tool_calls") or message.get("function_call")):
+                # The server answered, deterministically, with no text at all: an error on
+                # the example (raw body kept), not an empty answer scored as wrong.
+                raise GenerationError(
+                    "empty_response", f"{self.name}: the endpoint returned message.content "
+                    f"null (finish_reason {choice.get('finish_reason')!r}) and no tool call",
+                    raw=self._raw(text), retryable=False, status=status)
             content = ""
         if not isinstance(content, str):
             raise self._bad("message content is not a string", text, status)
@@ -382,7 +386,7 @@ class OpenAIBackend(EchoLoglikelihood):
     async def preflight(self) -> None:
         """Fail fast (``BackendUnavailable``) when the endpoint cannot be reached."""
         httpx = self._httpx()
-        url = f"{self.base_url}/models"
+        url = self._url("/models")
         try:
             async with httpx.AsyncClient(timeout=self.preflight_timeout,
                                          trust_env=self._trust_env) as c:
@@ -415,7 +419,7 @@ class OpenAIBackend(EchoLoglikelihood):
 # -- factory ------------------------------------------------------------------------------
 _KNOWN = {"base_url", "api_key_env", "timeout", "concurrency", "max_retries", "extra_body",
           "retry_base_delay", "retry_max_delay", "retry_seed", "preflight_timeout", "dialect",
-          "loglikelihood", "echo_alignment", "echo_top_logprobs"}
+          "loglikelihood", "echo_alignment", "echo_top_logprobs", "allow_insecure_http"}
 
 
 def _opt_bool(args: dict, key: str) -> bool | None:
@@ -486,4 +490,5 @@ def _factory(spec: ModelSpec) -> OpenAIBackend:
         loglikelihood=_opt_bool(a, "loglikelihood"),
         echo_alignment=str(a.get("echo_alignment") or "auto"),
         echo_top_logprobs=_num(a, "echo_top_logprobs", int, None, minimum=1),
+        allow_insecure_http=bool(_opt_bool(a, "allow_insecure_http")),
     )

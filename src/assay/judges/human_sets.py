@@ -31,8 +31,11 @@ also be ``"error"`` (unparseable output). Codings per file:
   1 = response 2, 2 = tie (verified on the data: pairs with identical responses are
   labelled 2).
 
-The data root is ``$ASSAY_BENCHDATA`` if set, else ``shared/benchdata`` beside the
-repository checkout.
+The data root is, in order: the ``root`` argument of each loader; ``$ASSAY_BENCHDATA``;
+the first ``shared/benchdata`` found in the current directory or beside one of its parents
+(``./shared/benchdata``, ``../shared/benchdata``, ...); the same search from the source
+checkout (an editable install). Nothing found: :class:`~assay.errors.ConfigError` saying
+where it looked.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
+
+from ..errors import ConfigError
 
 __all__ = [
     "JudgedRecord",
@@ -81,16 +86,43 @@ class PairRecord(NamedTuple):
 _SWAP = {"A": "B", "B": "A", "tie": "tie", "error": "error"}
 
 
+def _candidates() -> list[Path]:
+    """``shared/benchdata`` in the current directory and beside each of its parents, then
+    beside each parent of this file (a source checkout; unused once installed elsewhere)."""
+    out: list[Path] = []
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for d in (start, *start.parents):
+            c = d / "shared" / "benchdata"
+            if c not in out:
+                out.append(c)
+    return out
+
+
 def default_root() -> Path:
-    """``$ASSAY_BENCHDATA``, else ``<checkout>/../shared/benchdata``."""
+    """Where the human-labelled sets are: ``$ASSAY_BENCHDATA``, else the first existing
+    ``shared/benchdata`` in or above the current directory (or the source checkout).
+    Raises :class:`~assay.errors.ConfigError` when there is none."""
     env = os.environ.get("ASSAY_BENCHDATA")
     if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3].parent / "shared" / "benchdata"
+        p = Path(env).expanduser()
+        if not p.is_dir():
+            raise ConfigError(f"ASSAY_BENCHDATA={env} is not a folder", field="ASSAY_BENCHDATA")
+        return p
+    for c in _candidates():
+        if c.is_dir():
+            return c
+    raise ConfigError("human-labelled benchdata not found: pass root=FOLDER, set "
+                      "ASSAY_BENCHDATA, or run from a folder with shared/benchdata beside it "
+                      f"(looked from {Path.cwd()} upwards)", field="ASSAY_BENCHDATA")
 
 
 def _root(root: str | Path | None) -> Path:
-    return Path(root) if root is not None else default_root()
+    if root is None:
+        return default_root()
+    p = Path(root).expanduser()
+    if not p.is_dir():
+        raise ConfigError(f"benchdata folder {p} does not exist", field="root")
+    return p
 
 
 def _read_json(path: Path):

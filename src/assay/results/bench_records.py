@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .json_io import nan_if_not_finite, restore_nonfinite
 from .records import ExampleError
 
 __all__ = ["BenchRecord"]
@@ -53,12 +54,13 @@ class BenchRecord:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["metrics"] = nan_if_not_finite(d["metrics"])   # ±inf: not a number (json_io)
         d["error"] = None if self.error is None else self.error.to_dict()
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "BenchRecord":
-        kw = dict(d)
+        kw = restore_nonfinite(dict(d))   # null metric: NaN; null log-likelihood: -inf
         err = kw.get("error")
         kw["error"] = None if err is None else ExampleError(**err)
         return cls(**kw)

@@ -3,6 +3,7 @@ every cell a Python repr) and the native ``examples.jsonl`` / ``examples.parquet
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,8 @@ class BenchWriter:
         self._rows.setdefault(rec["subtask"], []).append(details_row(rec))
         flat = dict(rec)
         flat["error"] = None if rec["error"] is None else rec["error"]["message"]
-        flat["metrics"] = {k: float(v) for k, v in rec["metrics"].items()}
+        flat["metrics"] = {k: math.nan if v is None else float(v)   # null: not a number
+                           for k, v in rec["metrics"].items()}
         self._native.append(flat)
 
     def close(self) -> None:

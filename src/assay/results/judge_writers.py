@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .json_io import dumps_strict
 from .nova import DETAILS_COLUMNS, _safe_model_dir
 
 __all__ = ["JudgeWriter", "JUDGE_SCHEMA"]
@@ -49,10 +49,11 @@ class JudgeWriter:
     def add(self, rec: dict[str, Any], line: str) -> None:
         self._jsonl.write(line)
         row = dict(rec)
-        row["metadata"] = None if rec["metadata"] is None else json.dumps(rec["metadata"])
+        row["metadata"] = None if rec["metadata"] is None else dumps_strict(rec["metadata"])
         row["metrics"] = list(rec["metrics"].items())
         if rec.get("criteria_breakdown") is not None:
-            row["criteria_breakdown"] = json.dumps(rec["criteria_breakdown"], ensure_ascii=False)
+            row["criteria_breakdown"] = dumps_strict(rec["criteria_breakdown"],
+                                                      ensure_ascii=False)
         self._native.append(row)
         metrics = dict(rec["metrics"], forward_output=rec["forward_output"],
                        backward_output=rec["backward_output"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from .json_io import clean_floats, dumps_strict
 
 __all__ = ["NativeWriter", "EXAMPLES_SCHEMA", "write_json", "clean_floats"]
 
@@ -30,21 +30,10 @@ EXAMPLES_SCHEMA = pa.schema([
 _BATCH = 4096
 
 
-def clean_floats(obj: Any) -> Any:
-    """NaN/inf are not JSON: write them as null."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: clean_floats(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [clean_floats(v) for v in obj]
-    return obj
-
-
 def write_json(path: Path, obj: Any) -> None:
+    """Strict JSON (a non-finite float is written as ``null``: not a number), indented."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(clean_floats(obj), indent=2, ensure_ascii=False, allow_nan=False)
-                    + "\n", encoding="utf-8")
+    path.write_text(dumps_strict(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 class NativeWriter:
@@ -62,13 +51,13 @@ class NativeWriter:
 
     def add(self, rec: dict[str, Any], line: str | None = None) -> None:
         """``line`` is the record's JSON text when the caller already has it (no re-encoding)."""
-        self._jsonl.write(line if line is not None else json.dumps(rec) + "\n")
+        self._jsonl.write(line if line is not None else dumps_strict(rec) + "\n")
         row = dict(rec)
         meta = rec["metadata"]
         if meta is not None:
             raw = rec["metadata_raw"]  # already the JSON text of the object in the usual case
             row["metadata"] = raw if raw is not None and raw.lstrip().startswith("{") \
-                else json.dumps(meta, ensure_ascii=False)
+                else dumps_strict(meta, ensure_ascii=False)
         row["metrics"] = list(rec["metrics"].items())
         self._rows.append(row)
         if len(self._rows) >= _BATCH:

@@ -11,7 +11,6 @@ generated position mapping the top-k alternative tokens to their log-probabiliti
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .native import clean_floats
+from .json_io import clean_floats, dumps_strict
 
 __all__ = ["NovaWriter", "make_date_id", "task_key", "DETAILS_COLUMNS", "write_results_json"]
 
@@ -104,7 +103,7 @@ class NovaWriter:
             row = {"prompt": prompt_repr, "inference": repr([text]), "gold": rec["gold"]}
             if meta is not None:
                 row["metadata"] = meta
-            self._inf.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._inf.write(dumps_strict(row, ensure_ascii=False) + "\n")
 
     def _flush(self) -> None:
         if self._count:
@@ -138,5 +137,5 @@ def write_results_json(eval_dir: Path, date_id: str, key: str, flat: dict[str, f
         "config_tasks": {}, "summary_tasks": {}, "summary_general": {},
     }
     path = eval_dir / f"results_{date_id}.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(dumps_strict(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

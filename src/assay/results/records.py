@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .json_io import nan_if_not_finite, nan_if_not_finite_lists, restore_nonfinite
+
 __all__ = ["ExampleError", "ExampleRecord"]
 
 
@@ -54,7 +56,9 @@ class ExampleRecord:
             "index": self.index, "id": self.id, "query": self.query, "gold": self.gold,
             "system": self.system, "metadata_raw": self.metadata_raw, "metadata": self.metadata,
             "messages": self.messages, "prediction": self.prediction, "logprobs": self.logprobs,
-            "metrics": self.metrics, "metric_state": self.metric_state,
+            # ±inf metric values are not-a-number (see assay.results.json_io)
+            "metrics": nan_if_not_finite(self.metrics),
+            "metric_state": nan_if_not_finite_lists(self.metric_state),
             "error": None if self.error is None else self.error.to_dict(),
             "latency_s": self.latency_s, "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens, "finish_reason": self.finish_reason,
@@ -64,7 +68,9 @@ class ExampleRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ExampleRecord":
+        """Inverse of :meth:`to_dict`, also of its strict-JSON text: a ``null`` metric value
+        is NaN again, a ``null`` token logprob -inf (see :mod:`assay.results.json_io`)."""
         err = d.get("error")
-        kw = dict(d)
+        kw = restore_nonfinite(dict(d))
         kw["error"] = None if err is None else ExampleError(**err)
         return cls(**kw)

@@ -20,6 +20,7 @@ from ..errors import ConfigError, RunStateError
 from ..judges.rubric_scores import margin_preference, reweight, scores_from_breakdown
 from ..metrics.aggregate import mean_with_stderr
 from ..stats.pairwise import pairwise_summary
+from .json_io import dumps_strict
 from .native import write_json
 
 __all__ = ["reweight_run"]
@@ -81,7 +82,7 @@ def reweight_run(run_dir: str | Path, weights: Mapping[str, float] | None = None
                "missing": {k: v for k, v in missing.items() if v}, "n_examples": len(rows)}
     with (out_dir / "examples.jsonl").open("w", encoding="utf-8") as fh:
         for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+            fh.write(dumps_strict(r, ensure_ascii=False) + "\n")
     write_json(out_dir / "metrics.json", summary)
     summary["out_dir"] = str(out_dir)
     return summary

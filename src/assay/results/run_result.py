@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .json_io import loads_record
 from .records import ExampleRecord
 
 __all__ = ["RunResult", "load_run"]
@@ -39,15 +40,16 @@ class RunResult:
         return self.summary["n_errors"]
 
     def records_dicts(self) -> Iterator[dict[str, Any]]:
-        """Per-example records as plain dicts (any task), in dataset order."""
+        """Per-example records as plain dicts (any task), in dataset order; a ``null`` metric
+        value reads back as NaN (see :mod:`assay.results.json_io`)."""
         with (self.run_dir / "examples.jsonl").open(encoding="utf-8") as fh:
             for line in fh:
-                yield json.loads(line)
+                yield loads_record(line)
 
     def records(self) -> Iterator[ExampleRecord]:
         with (self.run_dir / "examples.jsonl").open(encoding="utf-8") as fh:
             for line in fh:
-                d = json.loads(line)
+                d = loads_record(line)
                 d.setdefault("metric_state", {})
                 yield ExampleRecord.from_dict(d)
 
