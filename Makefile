@@ -10,8 +10,10 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# torch first, pinned to the CPU build this machine carries (otherwise pip may fetch CUDA);
-# WordNet 3.0 for the meteor preset comes from Debian (nothing is downloaded at run time).
+# torch first, pinned to the CPU build this machine carries (otherwise pip may fetch CUDA).
+# System packages from Debian, said here and printed when installed (nothing at run time):
+#   wordnet-base, wordnet-sense-index  WordNet 3.0 for the meteor preset
+#   chromium                           headless browser for the HTML report tests (SEC-2)
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q 'torch==2.13.0' || $(BIN)/pip install -q torch
 	$(BIN)/pip install -q -e '.[all,dev]'
@@ -19,6 +21,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 		(apt-get install -y -q --no-install-recommends wordnet-base wordnet-sense-index >/dev/null 2>&1 || \
 		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends wordnet-base wordnet-sense-index >/dev/null 2>&1)) \
 		|| echo "note: WordNet not installed; meteor tests will be skipped"; fi
+	-@if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium (headless browser for the HTML report tests)"; \
+		(apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1)) \
+		|| echo "note: chromium not installed; the browser tests will skip (and fail on CI)"; fi
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -12,7 +12,7 @@
     │   ├── MissingDependency       an optional extra is not installed (carries the install hint)
     │   └── RunStateError           a run directory that cannot be started or resumed as asked
     ├── GenerationError             one request failed; recorded on its example, never fatal alone
-    └── RunAborted                  too many examples failed (past ``max_failure_share``)
+    └── RunAborted                  too many examples failed (past ``max_failure_share``): exit 4
 
 Per-example failures (model errors, processor exceptions, unparseable judge output)
 are *data*: they become an ``error`` field on that example's record.
@@ -40,18 +40,26 @@ def location(file: object = None, line: int | None = None, field: str | None = N
     """Render ``file:line: field 'x'`` for one-line error messages."""
     parts = []
     if file is not None:
-        parts.append(str(file) + (f":{line}" if line is not None else ""))
+        parts.append(_printable(str(file)) + (f":{line}" if line is not None else ""))
     elif line is not None:
         parts.append(f"line {line}")
     if field:
-        parts.append(f"field '{field}'")
+        parts.append(f"field '{_printable(str(field))}'")
     return ": ".join(parts)
+
+
+def _printable(text: str, limit: int = 300) -> str:
+    """A path or key as one short, printable line: long ones are cut, and control
+    characters, NUL and lone surrogates are shown escaped."""
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 class AssayError(Exception):
     """Base class of every error assay raises on purpose."""
 
-    exit_code = 1
+    exit_code = 1   # the exit codes are tabled in assay.cli.exit_codes
 
 
 class UserInputError(AssayError):
@@ -125,4 +133,8 @@ class GenerationError(AssayError):
 
 
 class RunAborted(AssayError):
-    """The share of failed examples passed the configured threshold."""
+    """The share of failed examples passed the configured threshold, or nothing was scored.
+
+    Exit code 4 (see :mod:`assay.cli.exit_codes`); finished work is kept for ``--resume``."""
+
+    exit_code = 4

@@ -18,6 +18,16 @@ KEYS = {k + s for k in ("a_scores", "b_scores", "ties", "inference_error", "scor
 
 
 @pytest.mark.timeout(1500)
+def _assert_honest_exit(proc, run: Path) -> None:
+    """The exit code says what happened (docs/reliability.md): 0 when every pair got a verdict,
+    3 when some did not, 4 when none did (the 135M model often writes no verdict at all)."""
+    recs = [json.loads(x) for x in (run / "examples.jsonl").read_text().splitlines()]
+    failed = sum(r["outcome"] == "error" for r in recs)
+    expected = 0 if not failed else (4 if failed == len(recs) else 3)
+    assert proc.returncode == expected, (failed, proc.stderr[-3000:])
+    assert "Traceback" not in proc.stderr
+
+
 def test_embedded_judge_on_sample_pairs(tmp_path):
     recipe = tmp_path / "judge.yaml"
     recipe.write_text("run:\n  name: nova-judge\nevaluation:\n  task: llm_judge\n  strategy: judge\n"
@@ -26,8 +36,8 @@ def test_embedded_judge_on_sample_pairs(tmp_path):
                            "--judge", "local/smollm2", "-J", "n_ctx=4096", "--output-dir",
                            str(tmp_path), "--progress", "none"],
                           env=env_for_subprocess(), capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, proc.stderr[-3000:]
     run = tmp_path / "nova-judge"
+    _assert_honest_exit(proc, run)
     doc = json.loads(Path(glob.glob(str(run / "eval_results" / "results_*.json"))[0]).read_text())
     assert set(doc["results"]) == {"custom|llm_judge_judge|0", "all"}
     assert KEYS <= set(doc["results"]["all"])
@@ -50,8 +60,8 @@ def test_sample_rubric_recipe_with_embedded_judge(tmp_path):
                            "local/smollm2", "-J", "n_ctx=4096", "--max-new-tokens", "48",
                            "--output-dir", str(tmp_path), "--progress", "none"],
                           env=env_for_subprocess(), capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, proc.stderr[-3000:]
     run = tmp_path / "jmoul-rubric-demo"
+    _assert_honest_exit(proc, run)
     doc = json.loads(Path(glob.glob(str(run / "eval_results" / "results_*.json"))[0]).read_text())
     keys = set(doc["results"]["custom|rubric_llm_judge_judge|0"])
     assert KEYS | {"weighted_score_A", "weighted_score_A_stderr", "weighted_score_B",

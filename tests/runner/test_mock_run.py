@@ -72,7 +72,8 @@ def test_oracle_scores_perfectly_and_writes_every_output(tmp_path):
 
 
 def test_failures_are_recorded_and_run_finishes(tmp_path):
-    res = _run(tmp_path, assay__model="mock/echo", assay__model_args={"fail_every": 10})
+    res = _run(tmp_path, assay__model="mock/echo", assay__model_args={"fail_every": 10},
+               assay__max_failure_share=0.2)   # 10%: past the default share of 5%
     assert res.n_errors == 3 and res.n_examples == 30
     errs = [r for r in res.records() if r.error is not None]
     assert [r.index for r in errs] == [9, 19, 29]

@@ -11,6 +11,15 @@ from typing import Any
 __all__ = ["main", "build_parser"]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("assay")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="dataset JSONL (overrides assay.data)")
     p.add_argument("-m", "--model", help="provider/model, e.g. local/smollm2, openai/gpt-4o-mini")
@@ -50,18 +59,31 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    metavar="KEY=VALUE", help="base model argument, repeatable")
     b.add_argument("--base-system-prompt", help="system prompt of the base model (default: the "
                    "same as --system-prompt)")
-    p.add_argument("--resume", action="store_true", help="continue an interrupted run")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run (RECIPE may be the run directory itself)")
+    p.add_argument("--retry-errors", choices=["transient", "all", "none"], default="transient",
+                   help="on --resume, ask again the examples that failed: transient failures "
+                   "(connection, timeout, rate limit, server error; default), all, or none")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing assay run (never a folder that is not a run)")
+    p.add_argument("--allow-failures", action="store_true",
+                   help="exit 0 even when some examples failed (they are still recorded)")
     p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary table")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assay", description="Evaluate language models locally.")
+    from .exit_codes import EXIT_CODES
+
+    epilog = "exit codes:\n" + "\n".join(f"  {k:>3}  {v}" for k, v in EXIT_CODES.items())
+    parser = argparse.ArgumentParser(prog="assay", description="Evaluate language models locally.",
+                                     epilog=epilog,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--version", action="version", version=f"assay {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="run a recipe")
-    run.add_argument("recipe", help="Nova-compatible recipe YAML")
+    run.add_argument("recipe", help="Nova-compatible recipe YAML, or with --resume a run directory")
     _add_run_options(run)
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show tracebacks")
@@ -84,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--max-new-tokens", type=int)
     gen.add_argument("--temperature", type=float)
     gen.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
+    gen.add_argument("--allow-failures", action="store_true",
+                     help="exit 0 even when some responses failed (written as empty strings)")
     gen.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     rub = sub.add_parser("rubric", help="rubric judge tools")
     rsub = rub.add_subparsers(dest="rubric_command", metavar="ACTION")
@@ -112,6 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cli_path(text: str, option: str) -> str:
+    """A command-line path made absolute against the working directory."""
+    from ..errors import ConfigError
+
+    try:
+        return str(Path(text).expanduser().resolve())
+    except (ValueError, OSError, RuntimeError) as exc:   # NUL byte, symlink loop, ...
+        raise ConfigError(f"not a usable path ({type(exc).__name__})", field=option) from None
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     from ..config.loader import parse_assignment
 
@@ -138,8 +172,11 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, attr, None)
         if value is not None:
             o[key] = value
+    # paths on the command line are the caller's: relative to the working directory
     if getattr(args, "data", None):
-        o["assay.data"] = str(Path(args.data).resolve())
+        o["assay.data"] = _cli_path(args.data, "--data")
+    if getattr(args, "output_dir", None):
+        o["assay.output_dir"] = _cli_path(args.output_dir, "--output-dir")
     for text in args.model_args:
         k, v = parse_assignment(text, option="-M")
         o[f"assay.model_args.{k}"] = v
@@ -156,24 +193,64 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return o
 
 
+def _outcome(result: Any, *, allow_failures: bool) -> int:
+    """The exit code of a finished run (see :mod:`assay.cli.exit_codes`)."""
+    from .exit_codes import ABORTED, EXAMPLES_FAILED, OK
+
+    n = int(result.summary.get("n_examples") or 0)
+    failed = int(result.summary.get("n_errors") or 0)
+    base_failed = int(result.summary.get("base_n_errors") or 0)
+    if n and failed >= n:
+        print(f"error: no example was scored: all {n} failed (see the error field of each "
+              f"record in {result.run_dir / 'examples.jsonl'})", file=sys.stderr)
+        return ABORTED
+    if failed or base_failed:
+        what = f"{failed} of {n} examples failed" + (
+            f" ({base_failed} in the base model's run)" if base_failed else "")
+        if allow_failures:
+            print(f"note: {what} (allowed by --allow-failures)", file=sys.stderr)
+            return OK
+        print(f"warning: {what}; each failure is recorded on its example; exit code "
+              f"{EXAMPLES_FAILED} (--allow-failures accepts them; --resume asks transient "
+              "failures again)", file=sys.stderr)
+        return EXAMPLES_FAILED
+    return OK
+
+
+_JUDGE_TASKS = ("llm_judge", "rubric_llm_judge")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from ..config.loader import apply_overrides, load_recipe, recipe_from_dict
     from ..config.yaml_lines import load_yaml_with_lines
+    from ..errors import ConfigError
     from ..runner.run import RunOptions, evaluate
 
     recipe_path = Path(args.recipe)
     overrides = _overrides(args)
-    if args.no_processor:
+    recipe_dir: Path | None = recipe_path.parent
+    if recipe_path.is_dir():
+        if not args.resume:
+            raise ConfigError("is a folder: pass a recipe file, or --resume to continue the run "
+                              "in this run directory", field="recipe")
+        from .resume import recipe_for_resume
+        recipe, recipe_dir = recipe_for_resume(recipe_path, overrides)
+    elif args.no_processor:
         data, lines = load_yaml_with_lines(recipe_path)
         data.pop("processor", None)
         recipe = recipe_from_dict(apply_overrides(data, overrides), file=recipe_path, lines=lines)
     else:
         recipe = load_recipe(recipe_path, overrides)
+    if args.model and recipe.evaluation.task in _JUDGE_TASKS:
+        raise ConfigError(f"task {recipe.evaluation.task} judges responses already in the data; "
+                          "-m/--model names a model under test and has no use here: choose the "
+                          "judge with --judge (and -J for its arguments)", field="-m")
     options = RunOptions(resume=args.resume, overwrite=args.overwrite,
                          progress="none" if args.quiet else args.progress,
-                         print_summary=not args.quiet, recipe_dir=recipe_path.parent)
-    evaluate(recipe, options)
-    return 0
+                         print_summary=not args.quiet, recipe_dir=recipe_dir,
+                         retry_errors=args.retry_errors)
+    result = evaluate(recipe, options)
+    return _outcome(result, allow_failures=args.allow_failures)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -182,7 +259,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from ..runner.generate import generate_pairs
     from ..runner.run import RunOptions
 
-    overrides = {"assay.data": str(Path(args.data).resolve()), "assay.output_dir": args.output_dir}
+    overrides = {"assay.data": _cli_path(args.data, "--data"),
+                 "assay.output_dir": _cli_path(args.output_dir, "--output-dir")}
     for attr, key in (("limit", "assay.limit"), ("max_new_tokens", "inference.max_new_tokens"),
                       ("temperature", "inference.temperature")):
         if getattr(args, attr) is not None:
@@ -208,10 +286,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             raise ConfigError(f"-M {text}: expected LABEL.KEY=VALUE with LABEL one of "
                               f"{', '.join(by_label)}", field="-M")
         by_label[label][k] = value
-    out = generate_pairs(recipe, models, Path(args.out),
-                         options=RunOptions(overwrite=True, progress=args.progress,
-                                            print_summary=False))
+    out, failed = generate_pairs(recipe, models, Path(args.out),
+                                 options=RunOptions(overwrite=True, progress=args.progress,
+                                                    print_summary=False))
     print(out)
+    if failed and not args.allow_failures:
+        from .exit_codes import EXAMPLES_FAILED
+        return EXAMPLES_FAILED
     return 0
 
 
@@ -234,12 +315,14 @@ def _cmd_tournament(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from ..reports.console import plain
+
     t = Table(title=f"Bradley-Terry ratings ({doc['battles']} judged pairs, "
                     f"{doc['errors']} errors; 95% CI by prompt bootstrap)", title_justify="left")
     for col in ("rank", "model", "Elo", "Elo 95% CI", "log-strength"):
         t.add_column(col, justify="right" if col != "model" else "left")
     for row in doc["table"]:
-        t.add_row(str(row["rank"]), row["model"], f"{row['elo']:.0f}",
+        t.add_row(str(row["rank"]), plain(row["model"]), f"{row['elo']:.0f}",
                   f"[{row['elo_low']:.0f}, {row['elo_high']:.0f}]", f"{row['rating']:+.3f}")
     Console(width=None if sys.stdout.isatty() else 160).print(t)
     return 0
@@ -285,9 +368,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ..demo import run_demo
 
-    run_demo(output_dir=args.output_dir, limit=args.limit, model=args.model,
-             model_args=args.model_args, progress=args.progress)
-    return 0
+    result = run_demo(output_dir=args.output_dir, limit=args.limit, model=args.model,
+                      model_args=args.model_args, progress=args.progress)
+    return _outcome(result, allow_failures=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -318,6 +401,13 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: finished units are kept; rerun with --resume to continue",
               file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, the traceback under --debug
+        if debug:
+            raise
+        text = " ".join(str(exc).split())[:300]
+        print(f"error: internal error: {type(exc).__name__}: {text} (rerun with --debug for "
+              "the traceback; finished work is kept, --resume continues)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,8 @@ def run_demo(*, output_dir: str = "runs", limit: int | None = None, model: str |
     from ..reports.html import write_html_report
     from ..runner.run import RunOptions, evaluate
 
-    overrides: dict = {"assay.output_dir": output_dir}
+    # a path given here is the caller's (the working directory's), not the demo recipe's
+    overrides: dict = {"assay.output_dir": str(Path(output_dir).expanduser().resolve())}
     if limit:
         overrides["assay.limit"] = limit
     if model:

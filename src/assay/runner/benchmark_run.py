@@ -78,7 +78,7 @@ def _data_root(recipe: Recipe, bench: Benchmark, base: Path | None, subtasks: li
             f"benchmark {bench.name}: no data folder; pass --data DIR (the benchmark's folder, or "
             "a folder holding it) or set ASSAY_BENCHDATA (see docs/benchmarks.md)" + fetch,
             field="assay.data")
-    root = _resolve_path(data, base)
+    root = _resolve_path(data, base if recipe.assay.data else None)   # env: the caller's
     if download:      # the data where it loads, else fetched into root/<benchmark>
         from ..benchmarks.hub import ensure_benchmark_data
         return ensure_benchmark_data(bench, subtasks, root, shots=shots,
@@ -223,7 +223,8 @@ async def run_benchmark(recipe: Recipe, options: Any, base: Path | None) -> RunR
         paths["comparison_figure"] = str(fig)
     except ImportError as exc:  # matplotlib missing: the numbers are still written
         print(f"note: no comparison figure ({exc})", file=sys.stderr)
-    summary = dict(result.summary, comparison=comparison)
+    summary = dict(result.summary, comparison=comparison,
+                   base_n_errors=base_result.summary["n_errors"])
     write_json(result.run_dir / "metrics.json", summary)
     _report(result)
     paths["report"] = str(result.run_dir / "report.html")

@@ -8,6 +8,7 @@ the same recipe; only ``assay.model`` differs. The outputs are then joined by ro
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,11 @@ __all__ = ["generate_pairs"]
 
 
 def generate_pairs(recipe: Recipe, models: list[tuple[str, str, dict[str, Any]]], out: Path, *,
-                   options: Any) -> Path:
+                   options: Any) -> tuple[Path, int]:
     """``models``: ``(label, provider/model, model_args)``. Two models give
     ``{prompt, response_A, response_B, metadata}`` rows (the first is A, the baseline); more give
-    ``{prompt, responses: {label: text}, metadata}`` rows for a tournament."""
+    ``{prompt, responses: {label: text}, metadata}`` rows for a tournament. Returns the
+    file and the number of responses that failed (written as empty strings)."""
     from .run import evaluate
 
     if len(models) < 2:
@@ -62,5 +64,6 @@ def generate_pairs(recipe: Recipe, models: list[tuple[str, str, dict[str, Any]]]
                 row["metadata"] = first["metadata_raw"]
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     if n_failed:
-        print(f"note: {n_failed} responses failed and are written as empty strings")
-    return out
+        print(f"warning: {n_failed} responses failed and are written as empty strings; "
+              "see each model's run for the errors", file=sys.stderr)
+    return out, n_failed

@@ -15,14 +15,15 @@ __all__ = ["run_judge_example"]
 
 async def _judge_pass(sample: JudgeSample, first: str, second: str, ctx: ExampleContext,
                       tag: str, followup: bool):
-    """Returns (raw text, outcome in the shown positions, problem, latency, cached)."""
+    """Returns (raw text, outcome in the shown positions, problem, latency, cached, error kind
+    of a failed request or None)."""
     messages = pairwise_messages(sample.prompt, first, second)
     request = InferenceRequest(messages=messages, settings=ctx.settings,
                                example_id=f"{sample.id}:{tag}",
                                extra={"index": sample.index, "pass": tag})
     completion, error, cached, _attempts, latency = await infer_request(sample, request, ctx)
     if completion is None:
-        return None, "error", f"{error.kind}: {error.message}", latency, False
+        return None, "error", f"{error.kind}: {error.message}", latency, False, error.kind
     text = completion.text
     outcome, problem = parse_verdict(text)
     if outcome == "error" and followup:
@@ -32,19 +33,21 @@ async def _judge_pass(sample: JudgeSample, first: str, second: str, ctx: Example
             messages=messages + (Message("assistant", text), Message("user", FOLLOWUP)),
             settings=ctx.settings, example_id=f"{sample.id}:{tag}:followup",
             extra={"index": sample.index, "pass": tag + "-followup"})
-        more, _err, _c, _a, lat2 = await infer_request(sample, follow, ctx)
+        more, err2, _c, _a, lat2 = await infer_request(sample, follow, ctx)
         latency += lat2
-        if more is not None:
-            text = f"{text}\n\n[follow-up]\n{more.text}"
-            outcome, problem = parse_verdict(more.text)
-    return text, outcome, problem, latency, cached
+        if more is None:
+            return text, "error", f"follow-up: {err2.kind}: {err2.message}", latency, cached, \
+                err2.kind
+        text = f"{text}\n\n[follow-up]\n{more.text}"
+        outcome, problem = parse_verdict(more.text)
+    return text, outcome, problem, latency, cached, None
 
 
 async def run_judge_example(sample: JudgeSample, ctx: ExampleContext, *,
                             followup: bool = False) -> JudgeRecord:
-    fwd_text, fwd, fwd_problem, lat1, c1 = await _judge_pass(
+    fwd_text, fwd, fwd_problem, lat1, c1, k1 = await _judge_pass(
         sample, sample.response_a, sample.response_b, ctx, "forward", followup)
-    bwd_text, bwd_shown, bwd_problem, lat2, c2 = await _judge_pass(
+    bwd_text, bwd_shown, bwd_problem, lat2, c2, k2 = await _judge_pass(
         sample, sample.response_b, sample.response_a, ctx, "backward", followup)
     bwd = map_backward(bwd_shown)
     outcome = reconcile(fwd, bwd)
@@ -53,8 +56,8 @@ async def run_judge_example(sample: JudgeSample, ctx: ExampleContext, *,
         parts = [f"forward: {fwd_problem}" if fwd == "error" else "",
                  f"backward: {bwd_problem}" if bwd == "error" else ""]
         raw = f"[forward]\n{fwd_text or ''}\n\n[backward]\n{bwd_text or ''}"
-        error = ExampleError("judge", "unparseable" if fwd_text is not None and bwd_text
-                             is not None else "inference",
+        # a failed request keeps its kind (connection, timeout, ...: retried on resume)
+        error = ExampleError("judge", k1 or k2 or "unparseable",
                              "; ".join(p for p in parts if p), raw[:8000])
     return JudgeRecord(
         index=sample.index, id=sample.id, prompt=sample.prompt, response_a=sample.response_a,

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.stratify import group_value
+from ..analysis.stratify import MISSING, group_value, missing_field_warning
 from ..backends.base import ModelSpec
+from ..backends.redact import redact_config
 from ..config.recipe import Recipe
 from ..data.llm_judge import LLMJudgeDataset
 from ..results.judge_writers import JudgeWriter
@@ -110,6 +111,11 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
         writer.close()
     seed = recipe.assay.seed
     summary = judge_summary(outcomes, consistent, seed=seed, human=human, forward=fwd, backward=bwd)
+    warnings = [missing_field_warning(f) for f, column in keys.items()
+                if column and all(v == MISSING for v in column)]
+    for text in warnings:
+        print(text, file=sys.stderr)
+    summary["warnings"] = warnings
     groups: dict[str, Any] = {}
     for f, column in keys.items():
         col = np.asarray(column, dtype=object)
@@ -124,7 +130,7 @@ def _finalize(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[st
         from .rubric_summary import add_rubric_summary
         add_rubric_summary(summary, rubric_rows, store.dir)
     summary = {"task": recipe.evaluation.task, "task_key": key, "model": model,
-               "judge": recipe.judge.model_dump(), "group_by": list(recipe.assay.group_by),
+               "judge": redact_config(recipe.judge.model_dump()), "group_by": list(recipe.assay.group_by),
                "seed": seed, **summary, "groups": groups}
     end = time.time()
     results_path = write_results_json(writer.eval_dir, date_id, key, summary["flat"],
@@ -152,7 +158,10 @@ def _print(summary: dict, name: str, model: str) -> None:
 
     f, c = summary["flat"], summary["counts"]
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    t = Table(title=f"{name} · judge {model}: {summary['n_examples']} pairs", title_justify="left")
+    from ..reports.console import plain
+
+    t = Table(title=plain(f"{name} · judge {model}: {summary['n_examples']} pairs"),
+              title_justify="left")
     for col in ("A wins", "B wins", "ties", "errors", "win rate (B)", "95% CI", "consistency",
                 "verdict"):
         t.add_column(col, justify="right")

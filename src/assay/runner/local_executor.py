@@ -32,7 +32,8 @@ class LocalExecutor:
 
     def __init__(self, store: RunStore, ctx: ExampleContext, progress: Progress, *,
                  concurrency: int, max_failure_share: float,
-                 min_examples_before_abort: int = 20, run_one=None) -> None:
+                 min_examples_before_abort: int = 20, run_one=None,
+                 retry: str = "transient") -> None:
         self.concurrency = max(1, concurrency)
         self.run_one = run_one or run_example   # the task's per-example flow
         self.store = store
@@ -40,34 +41,52 @@ class LocalExecutor:
         self.progress = progress
         self.max_failure_share = max_failure_share
         self.min_examples = min_examples_before_abort
+        self.retry = retry
         self.done = 0
         self.failed = 0
 
-    async def _unit(self, unit: Unit, samples: list[Sample]) -> None:
+    async def _unit(self, unit: Unit, samples: list[Sample],
+                    previous: list[dict] | None = None) -> None:
+        """Run a unit's samples and write the unit. With ``previous`` (a resumed unit), only
+        the samples whose recorded failure is to be retried run again; the others keep
+        their records."""
+        if previous is not None:
+            keep = {i: r for i, r in enumerate(previous)
+                    if not self.store.should_retry(r, self.retry)}
+            samples = [s for i, s in enumerate(samples) if i not in keep]
         if getattr(self.ctx.backend, "instant", False):
             # answers cost nothing (mock without latency, byoi): no task per example
             records = [await self._one(s) for s in samples]
         else:
             records = await asyncio.gather(*(self._one(s) for s in samples))
+        if previous is not None:
+            fresh = iter(records)
+            records = [keep[i] if i in keep else next(fresh) for i in range(len(previous))]
         self.store.write_unit(unit.id, records)
 
     async def _one(self, sample: Sample) -> ExampleRecord:
         record = await self.run_one(sample, self.ctx)
-        # an unparseable judge verdict is a result about the judge, not a failing run
-        failed = record.error is not None and record.error.kind != "unparseable"
+        kind = None if record.error is None else record.error.kind
+        # an unparseable judge verdict is a result about the judge: counted and shown as it
+        # happens, but it does not count toward aborting the run
+        failed = kind is not None and kind != "unparseable"
         self.done += 1
         self.failed += failed
-        self.progress.advance(1, errors=int(failed))
+        self.progress.advance(1, errors=int(failed), unparseable=int(kind == "unparseable"))
         return record
 
     def _check_abort(self) -> None:
         if self.done >= self.min_examples and self.failed / self.done > self.max_failure_share:
             raise RunAborted(
                 f"{self.failed} of {self.done} examples failed, more than the allowed share "
-                f"{self.max_failure_share:.0%} (assay.max_failure_share); finished units are kept, "
-                f"fix the cause and rerun with --resume")
+                f"{self.max_failure_share:.0%} (assay.max_failure_share); finished units are kept; "
+                f"fix the cause and rerun with --resume (failures of a transient kind are asked "
+                f"again; --retry-errors all asks every failed example again)")
 
-    async def run(self, samples: Iterable[Sample], units: list[Unit], finished: set[str]) -> None:
+    async def run(self, samples: Iterable[Sample], units: list[Unit], finished: set[str],
+                  redo: dict[str, list[dict]] | None = None) -> None:
+        """Run every unit not in ``finished``, and the retried examples of ``redo``'s units."""
+        redo = redo or {}
         concurrency = self.concurrency
         size = max((u.size for u in units), default=1)
         in_flight_units = max(2, -(-concurrency // size) + 1)
@@ -82,13 +101,13 @@ class LocalExecutor:
 
         async def guarded(unit: Unit, batch: list[Sample]) -> None:
             try:
-                await self._unit(unit, batch)
+                await self._unit(unit, batch, redo.get(unit.id))
             finally:
                 gate.release()
 
         try:
             for unit, batch in _group(samples, units):
-                if unit.id in finished:
+                if unit.id in finished and unit.id not in redo:
                     continue
                 await gate.acquire()
                 if errors:

@@ -1,8 +1,9 @@
 """The per-example flow: sample → (preprocessor) → prompt → (cache) → backend → scorer →
 (postprocessor) → ExampleRecord.
 
-Every failure on the way is caught here and recorded on the example (stage, kind, message,
-raw text); nothing a single example does can stop the run.
+Every *expected* failure on the way is recorded on the example (stage, kind, message, raw
+text): a model or server error (:class:`GenerationError`), a user processor or scorer that
+raises, an unparseable judge output. Anything else is a bug and aborts the run.
 """
 
 from __future__ import annotations
@@ -78,12 +79,10 @@ async def infer_request(sample: object, request: InferenceRequest,
             t0 = time.perf_counter()
             completion, attempts = await call_with_retry(
                 ctx, lambda: ctx.backend.generate(request))
-    except GenerationError as exc:
+    except GenerationError as exc:   # an expected model failure: data on the example
         return None, ExampleError("inference", exc.kind, exc.message, exc.raw), False, \
             getattr(exc, "attempts", 1), time.perf_counter() - t0
-    except Exception as exc:  # a backend bug must not stop the run: it is data
-        return None, ExampleError("inference", "exception", f"{type(exc).__name__}: {exc}"), \
-            False, 1, time.perf_counter() - t0
+    # anything else is a bug (in assay or a backend) and aborts the run
     latency = time.perf_counter() - t0
     if key is not None:
         ctx.cache.put(key, completion)
@@ -137,15 +136,19 @@ async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
         completion, error, cached, attempts, latency = await infer_request(sample, request, ctx)
     metrics: dict[str, float] = {}
     state: dict[str, list[float]] = {}
+    if completion is not None and completion.text is None:
+        error = ExampleError("inference", "empty_response", "the model returned no content")
+        completion = None
     if completion is not None:
-        try:
-            metrics, state = ctx.scorer.score(completion.text, sample.gold)
-            if ctx.scorers:
+        # the built-in metrics are assay's own code: an exception there is a bug and aborts
+        metrics, state = ctx.scorer.score(completion.text, sample.gold)
+        if ctx.scorers:
+            try:   # scorer plugins and presets run on user data: a failure is the example's
                 example_scores(ctx.scorers, completion.text, sample.gold, sample.metadata,
                                metrics)
-        except Exception as exc:
-            error = ExampleError("scoring", "exception", f"{type(exc).__name__}: {exc}",
-                                 completion.text)
+            except Exception as exc:
+                error = ExampleError("scoring", "scorer", f"{type(exc).__name__}: {exc}",
+                                     completion.text)
         if error is None and ctx.postprocess and ctx.processor is not None:
             error = await _postprocess(sample, completion.text, ctx, metrics)
     return ExampleRecord(

@@ -19,7 +19,11 @@ class Progress:
         self.total = total
         self.done = initial
         self.errors = 0
-        self.description = description
+        self.unparseable = 0
+        from ..reports.console import clean_text
+
+        # the run and model names are data: no terminal controls, and (rich) no markup
+        self.description = clean_text(description)
         self.stream = stream or sys.stderr
         if mode == "auto":
             mode = "rich" if self.stream.isatty() else "plain"
@@ -41,11 +45,15 @@ class Progress:
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
                 TextColumn("errors {task.fields[errors]}"),
+                TextColumn("{task.fields[unparseable]}"),
                 TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                 console=Console(file=self.stream), refresh_per_second=8, transient=False)
             self._rich.__enter__()
-            self._task = self._rich.add_task(self.description, total=self.total,
-                                             completed=self.done, rate="", errors=0)
+            from rich.markup import escape
+
+            self._task = self._rich.add_task(escape(self.description), total=self.total,
+                                             completed=self.done, rate="", errors=0,
+                                             unparseable="")
         return self
 
     @staticmethod
@@ -59,11 +67,18 @@ class Progress:
         elapsed = time.monotonic() - self._start
         return (self.done - self._initial) / elapsed if elapsed > 0 else 0.0
 
-    def advance(self, n: int = 1, *, errors: int = 0) -> None:
+    def _unparseable_text(self) -> str:
+        return f"unparseable {self.unparseable}" if self.unparseable else ""
+
+    def advance(self, n: int = 1, *, errors: int = 0, unparseable: int = 0) -> None:
+        """``errors``: failed examples; ``unparseable``: judge outputs with no usable verdict,
+        shown as they happen (they are counted apart from errors)."""
         self.done += n
         self.errors += errors
+        self.unparseable += unparseable
         if self.mode == "rich" and self._rich is not None:
             self._rich.update(self._task, completed=self.done, errors=self.errors,
+                              unparseable=self._unparseable_text(),
                               rate=self.format_rate(self.rate()))
         elif self.mode == "plain":
             now = time.monotonic()
@@ -77,7 +92,8 @@ class Progress:
         eta = f"{remaining:.0f}s" if remaining == remaining else "?"
         pct = 100.0 * self.done / self.total if self.total else 100.0
         print(f"{self.description}: {self.done}/{self.total} ({pct:.0f}%) {self.format_rate(rate)} "
-              f"errors {self.errors} ETA {eta}", file=self.stream, flush=True)
+              f"errors {self.errors}{' ' + self._unparseable_text() if self.unparseable else ''} "
+              f"ETA {eta}", file=self.stream, flush=True)
 
     def __exit__(self, *exc: object) -> None:
         if self._rich is not None:

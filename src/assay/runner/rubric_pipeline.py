@@ -28,15 +28,15 @@ async def _pass(sample: JudgeSample, first: str, second: str, ctx: ExampleContex
                                extra={"index": sample.index, "pass": tag})
     completion, error, cached, _a, latency = await infer_request(sample, request, ctx)
     if completion is None:
-        return None, None, f"{error.kind}: {error.message}", latency, False
+        return None, None, f"{error.kind}: {error.message}", latency, False, error.kind
     judgment, problem = parse_rubric(completion.text)
-    return completion.text, judgment, problem, latency, cached
+    return completion.text, judgment, problem, latency, cached, None
 
 
 async def run_rubric_example(sample: JudgeSample, ctx: ExampleContext) -> RubricRecord:
-    f_text, f_j, f_problem, lat1, c1 = await _pass(sample, sample.response_a, sample.response_b,
-                                                   ctx, "forward")
-    b_text, b_shown, b_problem, lat2, c2 = await _pass(sample, sample.response_b,
+    f_text, f_j, f_problem, lat1, c1, k1 = await _pass(sample, sample.response_a,
+                                                       sample.response_b, ctx, "forward")
+    b_text, b_shown, b_problem, lat2, c2, k2 = await _pass(sample, sample.response_b,
                                                        sample.response_a, ctx, "backward")
     b_j = swap_positions(b_shown) if b_shown is not None else None
     fwd = _OUTCOME[f_j.label] if f_j else "error"
@@ -54,7 +54,7 @@ async def run_rubric_example(sample: JudgeSample, ctx: ExampleContext) -> Rubric
     if outcome == "error":
         problems = [f"forward: {f_problem}" if f_j is None else "",
                     f"backward: {b_problem}" if b_j is None else ""]
-        kind = "unparseable" if f_text is not None and b_text is not None else "inference"
+        kind = k1 or k2 or "unparseable"   # a failed request keeps its kind (retried on resume)
         error = ExampleError("judge", kind, "; ".join(p for p in problems if p),
                              f"[forward]\n{f_text or ''}\n\n[backward]\n{b_text or ''}"[:8000])
     notes = tuple(n for j in parsed for n in j.notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import json
 import os
@@ -15,11 +16,12 @@ from typing import Any
 
 from ..backends.base import ModelSpec, create_backend
 from ..backends.cache import ResponseCache
+from ..backends.redact import redact_config
 from ..backends.retry import RetryPolicy
 from ..backends.types import GenerationSettings
 from ..config.loader import load_recipe, recipe_from_dict
 from ..config.recipe import Recipe
-from ..analysis.stratify import group_value, interval
+from ..analysis.stratify import group_value
 from ..data.gen_qa import GenQADataset
 from ..errors import ConfigError, TaskNotAvailable
 from ..metrics import GenQAScorer, resolve_metrics
@@ -33,9 +35,9 @@ from .local_executor import LocalExecutor
 from .pipeline import ExampleContext
 from .plan import default_unit_size, plan_units
 from .progress import Progress
-from .scoring import LoadedScorer, corpus_scores, load_scorers
+from .scoring import LoadedScorer, corpus_scores, load_scorers, scorer_metric
 
-__all__ = ["RunOptions", "evaluate", "evaluate_async", "AVAILABLE_TASKS"]
+__all__ = ["RunOptions", "evaluate", "evaluate_async", "AVAILABLE_TASKS", "output_root"]
 
 AVAILABLE_TASKS = {"gen_qa": ("gen_qa",), "llm_judge": ("judge",),
                    "rubric_llm_judge": ("judge",)}
@@ -50,6 +52,13 @@ class RunOptions:
     progress: str = "auto"          # auto | plain | none
     print_summary: bool = True
     recipe_dir: Path | None = None  # relative paths in the recipe resolve against it
+    retry_errors: str = "transient"  # on --resume: transient | all | none
+
+
+#: The run stores a call of :func:`evaluate_async` opened: their locks are released (and an
+#: unfinished run marked aborted) when it returns or raises.
+_OPEN_STORES: contextvars.ContextVar[list[RunStore] | None] = contextvars.ContextVar(
+    "assay_open_stores", default=None)
 
 
 def _is_benchmark(task: str) -> bool:
@@ -84,13 +93,27 @@ def _check_task(recipe: Recipe) -> None:
                                "is not available yet", field="processor.preset_reward_function")
 
 
+#: Path keys given as keyword overrides to :func:`evaluate` resolve against the working
+#: directory (as the command line's --data and --output-dir do), not the recipe's folder.
+_CALLER_PATHS = ("assay.data", "assay.output_dir")
+
+
 def _resolve_path(value: str, base: Path | None) -> Path:
+    """One rule for every path in a recipe: a relative path resolves against the recipe's
+    folder (``base``); with no recipe file (a dict, or the command line, which passes
+    absolute paths) against the working directory."""
     p = Path(os.path.expanduser(value))
-    if not p.is_absolute() and base is not None and not p.exists():
-        candidate = base / p
-        if candidate.exists():
-            return candidate
+    if not p.is_absolute() and base is not None:
+        return base / p
     return p
+
+
+def output_root(recipe: Recipe, base: Path | None) -> Path:
+    """The folder that holds run directories: ``assay.output_dir`` by the one path rule (the
+    default ``runs`` is under the working directory)."""
+    if "output_dir" not in recipe.assay.model_fields_set:
+        return Path(recipe.assay.output_dir)
+    return _resolve_path(recipe.assay.output_dir, base)
 
 
 def _cache(recipe: Recipe, base: Path | None) -> ResponseCache | None:
@@ -110,16 +133,21 @@ def _settings(recipe: Recipe) -> GenerationSettings:
                               seed=recipe.assay.seed)
 
 
-def _fingerprint(recipe: Recipe, identity: dict, dataset_fp: str, metrics: tuple) -> str:
+def _fingerprint(recipe: Recipe, identity: dict, dataset_fp: str, metrics: Any
+                 ) -> tuple[str, dict]:
+    """``(digest, document)``: what makes two runs the same run. The document is kept in the
+    manifest so a refused resume can name the key that differs."""
     doc = {
         "evaluation": recipe.evaluation.model_dump(), "inference": recipe.inference.model_dump(),
-        "model": identity, "dataset": dataset_fp, "metrics": list(metrics),
+        "model": identity, "dataset": dataset_fp, "metrics": metrics,
         "seed": recipe.assay.seed, "limit": recipe.assay.limit,
         "processor": None if recipe.processor is None else recipe.processor.model_dump(),
         "scorers": [e.model_dump() for e in recipe.assay.scorers],
     }
+    if isinstance(metrics, tuple):
+        doc["metrics"] = list(metrics)
     blob = json.dumps(doc, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()
+    return hashlib.sha256(blob).hexdigest(), json.loads(json.dumps(doc, default=str))
 
 
 async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions | None = None,
@@ -130,7 +158,33 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
     ``assay__model="mock/oracle"``, ``inference__top_logprobs=5``.
     """
     options = options or RunOptions()
+    stores: list[RunStore] = []
+    token = _OPEN_STORES.set(stores)
+    try:
+        result = await _evaluate(recipe, options, overrides)
+        n = int(result.summary.get("n_examples") or 0)
+        if n and int(result.summary.get("n_errors") or 0) >= n:
+            # every output is written, but nothing was scored: not a success
+            manifest = RunStore(result.run_dir).read_manifest()
+            manifest.update(status="failed", error=f"no example was scored (all {n} failed)")
+            RunStore(result.run_dir).write_manifest(manifest)
+    except BaseException as exc:
+        for store in stores:
+            store.close(error=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        _OPEN_STORES.reset(token)
+        for store in stores:
+            store.close()
+    return result
+
+
+async def _evaluate(recipe: Recipe | str | Path | dict, options: RunOptions,
+                    overrides: dict[str, Any]) -> RunResult:
     dotted = {k.replace("__", "."): v for k, v in overrides.items()}
+    for key in _CALLER_PATHS:   # keyword paths are the caller's, like command-line paths
+        if isinstance(dotted.get(key), (str, Path)):
+            dotted[key] = str(Path(os.path.expanduser(str(dotted[key]))).resolve())
     base = options.recipe_dir
     if isinstance(recipe, (str, Path)):
         base = base or Path(recipe).parent
@@ -171,20 +225,32 @@ async def execute_units(recipe: Recipe, options: RunOptions, *, info: Any, sampl
             await preflight()
         identity = backend.identity()
         cache = _cache(recipe, base)
-        fingerprint = _fingerprint(recipe, identity, info.fingerprint, fingerprint_extra)
-        store = RunStore(_resolve_path(a.output_dir, None) / recipe.run.name)
-        manifest = store.prepare({
-            "fingerprint": fingerprint, "task": recipe.evaluation.task, "model": backend.name,
+        fingerprint, fp_doc = _fingerprint(recipe, identity, info.fingerprint,
+                                           fingerprint_extra)
+        store = RunStore(output_root(recipe, base) / recipe.run.name)
+        opened = _OPEN_STORES.get()
+        manifest = store.prepare(redact_config({   # no credential reaches run.json
+            "fingerprint": fingerprint, "fingerprint_doc": fp_doc,
+            "task": recipe.evaluation.task, "model": backend.name,
             "dataset": info.path, "rows": info.rows, "date_id": make_date_id(),
             "created": time.time(), "status": "running",
             "recipe": recipe.model_dump(mode="json"),
-        }, resume=options.resume, overwrite=options.overwrite)
+            "recipe_dir": None if base is None else str(Path(base).resolve()),
+            "cwd": os.getcwd(),
+        }), resume=options.resume, overwrite=options.overwrite)
+        if opened is not None:
+            opened.append(store)
         concurrency = a.concurrency or backend.max_concurrency
         unit_size = a.unit_size or default_unit_size(info.rows, backend.cacheable)
         units = plan_units(info.rows, unit_size, fingerprint)
-        finished = store.finished_units({u.id: u.size for u in units})
+        finished, redo = store.scan_units(units, options.retry_errors)
         store.keep_in_memory(info.rows)
-        already = sum(u.size for u in units if u.id in finished)
+        retried = sum(store.should_retry(r, options.retry_errors)
+                      for records in redo.values() for r in records)
+        if retried:
+            print(f"resume: asking {retried} failed example(s) again "
+                  f"(--retry-errors {options.retry_errors})", file=sys.stderr)
+        already = sum(u.size for u in units if u.id in finished) - retried
         start = time.time()
         settings = _settings(recipe)
         if stop:
@@ -196,8 +262,9 @@ async def execute_units(recipe: Recipe, options: RunOptions, *, info: Any, sampl
         with Progress(info.rows, description=f"{label} [{backend.name}]",
                       mode=options.progress, initial=already) as progress:
             executor = LocalExecutor(store, ctx, progress, concurrency=concurrency,
-                                     max_failure_share=a.max_failure_share, run_one=run_one)
-            await executor.run(samples, units, finished)
+                                     max_failure_share=a.max_failure_share, run_one=run_one,
+                                     retry=options.retry_errors)
+            await executor.run(samples, units, finished, redo)
     finally:
         await backend.aclose()
         if cache is not None:
@@ -309,11 +376,7 @@ def _add_scorer_results(summary: dict, scorers: list[LoadedScorer], preds: list[
     summary["flat"] = dict(sorted({**summary["flat"], **flat}.items()))
     for s in scorers:
         if s.corpus_level:
-            v, se = flat.get(s.label, float("nan")), flat.get(s.label + "_stderr", float("nan"))
-            n = int(flat.get(f"{s.label}.n", len(preds)))
-            lo, hi = interval(v, se, n)
-            summary["metrics"][s.label] = {"value": v, "stderr": se, "ci_low": lo, "ci_high": hi,
-                                           "n": n}
+            summary["metrics"][s.label] = scorer_metric(s, flat, len(preds))
     for field, segs in by_group.items():
         for seg, extra in segs.items():
             summary["groups"][field][seg]["metrics"].update(extra)
