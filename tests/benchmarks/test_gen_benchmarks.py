@@ -217,7 +217,7 @@ def test_truthfulqa_mc2_hand_computation():
     with pytest.raises(ConfigError):
         b.score_generation(item, "Answer: A")
     from assay.backends.mock import MockBackend
-    from assay.runner.bench_pipeline import choose_method
+    from assay.tasks.benchmark.pipeline import choose_method
     with pytest.raises(ConfigError, match="cannot be scored by generate"):
         choose_method(b, item, "generate", MockBackend("oracle"))
     assert choose_method(b, item, "auto", MockBackend("oracle")) == "loglikelihood"

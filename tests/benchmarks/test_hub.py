@@ -25,7 +25,7 @@ from assay.benchmarks import get_benchmark, get_benchmarks
 from assay.benchmarks.hub import MANIFEST, download_benchmark, hub_files
 from assay.config.recipe import Recipe
 from assay.errors import BenchmarkDataMissing, ConfigError, MissingDependency
-from assay.runner.benchmark_run import plan_benchmark
+from assay.tasks.benchmark.plan import plan_benchmark
 
 FIX = Path(__file__).parent / "fixtures"
 REV = "0123456789abcdef0123456789abcdef01234567"

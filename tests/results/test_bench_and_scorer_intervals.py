@@ -8,8 +8,8 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from assay.runner.bench_summary import BenchSummary, flat_metrics
-from assay.runner.scoring import LoadedScorer, corpus_scores, scorer_metric
+from assay.tasks.benchmark.summary import BenchSummary, flat_metrics
+from assay.tasks.gen_qa.scoring import LoadedScorer, corpus_scores, scorer_metric
 from assay.scorers import create_scorer
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import assay
 from assay.backends import Completion, register_backend
-from assay.runner.tournament import run_tournament
+from assay.tasks.pairwise_judge.tournament import run_tournament
 from assay.stats import fit_bradley_terry
 from tests.conftest import write_jsonl
 
@@ -88,7 +88,7 @@ def test_baseline_mode_only_pairs_with_the_baseline(tmp_path):
 
 
 def test_column_per_model_input(tmp_path):
-    from assay.runner.tournament import expand_pairs
+    from assay.tasks.pairwise_judge.tournament import expand_pairs
 
     rows = [{"prompt": "p", "response_x": "1", "response_y": "2", "response_z": "3"}]
     models = expand_pairs(write_jsonl(tmp_path / "t.jsonl", rows), tmp_path / "pairs.jsonl")

@@ -90,24 +90,35 @@ def register_backend(provider: str) -> Callable[[Factory], Factory]:
     return deco
 
 
-def _load_builtins() -> None:
-    # Importing the modules registers them; heavy dependencies load inside the factories.
-    from . import byoi, local, mock, openai  # noqa: F401
+#: The built-in providers: each module's ``create(spec)`` factory, imported when first asked
+#: for (heavy dependencies load inside the factories). The modules do not import this
+#: registry back, so there is no import cycle.
+_BUILTIN = {"byoi": "byoi", "local": "local", "mock": "mock", "openai": "openai"}
+
+
+def _factory(provider: str) -> Factory | None:
+    if provider in _REGISTRY:
+        return _REGISTRY[provider]
+    module = _BUILTIN.get(provider)
+    if module is None:
+        return None
+    from importlib import import_module
+
+    return import_module(f"{__package__}.{module}").create
 
 
 def providers() -> list[str]:
-    _load_builtins()
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(_BUILTIN))
 
 
 def create_backend(spec: ModelSpec) -> Backend:
     """Resolve a spec to a backend, with a did-you-mean for unknown providers."""
-    _load_builtins()
-    factory = _REGISTRY.get(spec.provider)
+    factory = _factory(spec.provider)
     if factory is None:
-        close = difflib.get_close_matches(spec.provider, list(_REGISTRY), n=1)
+        known = providers()
+        close = difflib.get_close_matches(spec.provider, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise BackendUnavailable(
             f"unknown model provider '{spec.provider}' in '{spec.name}'{hint} "
-            f"(known: {', '.join(sorted(_REGISTRY))})", field="model")
+            f"(known: {', '.join(known)})", field="model")
     return factory(spec)

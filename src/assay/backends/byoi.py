@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import GenerationError
-from .base import ModelSpec, register_backend
+from .base import ModelSpec
 from .types import Completion, InferenceRequest
 
 __all__ = ["ByoiBackend"]
@@ -39,6 +39,5 @@ class ByoiBackend:
         return None
 
 
-@register_backend("byoi")
-def _factory(spec: ModelSpec) -> ByoiBackend:
+def create(spec: ModelSpec) -> ByoiBackend:
     return ByoiBackend(spec.model)

@@ -46,7 +46,7 @@ from typing import Any
 
 from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
 from . import gguf
-from .base import ModelSpec, register_backend
+from .base import ModelSpec
 from .llama_scoring import score_request
 from .types import (Completion, InferenceRequest, LoglikelihoodRequest, LoglikelihoodResult,
                     TokenLogprob)
@@ -429,8 +429,7 @@ def resolve_model_path(model: str) -> tuple[str, Path]:
                              "local/<path to a .gguf file>", field="model")
 
 
-@register_backend("local")
-def _factory(spec: ModelSpec) -> LocalBackend:
+def create(spec: ModelSpec) -> LocalBackend:
     a = dict(spec.args)
     unknown = set(a) - _KNOWN
     if unknown:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackendUnavailable, ConfigError, GenerationError
-from .base import ModelSpec, register_backend
+from .base import ModelSpec
 from .echo_logprobs import split_whitespace
 from .types import (Completion, InferenceRequest, LoglikelihoodRequest, LoglikelihoodResult,
                     TokenLogprob)
@@ -221,8 +221,7 @@ def _number(a: dict, key: str, default: float, *, minimum: float, maximum: float
     return int(v) if integer else v
 
 
-@register_backend("mock")
-def _factory(spec: ModelSpec) -> MockBackend:
+def create(spec: ModelSpec) -> MockBackend:
     """Build a mock from ``-M`` arguments; every bad argument is a one-line ConfigError."""
     a = dict(spec.args)
     responses = a.pop("responses", None)

@@ -67,7 +67,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
-from .base import ModelSpec, register_backend
+from .base import ModelSpec
 from .echo_logprobs import ALIGNMENTS, EchoLoglikelihood
 from .retry import RetryPolicy, classify_status, parse_retry_after, retry_async
 from .openai_wire import error_detail, int_or_none, parse_logprobs
@@ -451,8 +451,7 @@ def _num(args: dict, key: str, conv, default, *, minimum: float | None = None):
     return v
 
 
-@register_backend("openai")
-def _factory(spec: ModelSpec) -> OpenAIBackend:
+def create(spec: ModelSpec) -> OpenAIBackend:
     a = dict(spec.args)
     if "api_key" in a:
         raise ConfigError("do not pass the API key itself; put it in an environment variable "

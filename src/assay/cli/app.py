@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import compare_cmd, query_cmd, runs_cmd  # light: argparse only
+
 __all__ = ["main", "build_parser"]
 
 
@@ -85,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a recipe")
     run.add_argument("recipe", help="Nova-compatible recipe YAML, or with --resume a run directory")
     _add_run_options(run)
+    run.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE",
+                     help="quality gate, repeatable: exit 5 when METRIC is below VALUE")
+    run.add_argument("--gate", choices=["value", "ci"], default="value",
+                     help="gate on the metric's value (default) or its lower 95%% CI bound")
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show tracebacks")
     tour = sub.add_parser("tournament", help="judge N models in pairs; Bradley-Terry ratings")
@@ -133,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
     demo.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                       help="show tracebacks")
+    runs_cmd.add_parser(sub)
+    query_cmd.add_parser(sub)
+    compare_cmd.add_parser(sub)
     return parser
 
 
@@ -217,9 +226,6 @@ def _outcome(result: Any, *, allow_failures: bool) -> int:
     return OK
 
 
-_JUDGE_TASKS = ("llm_judge", "rubric_llm_judge")
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from ..config.loader import apply_overrides, load_recipe, recipe_from_dict
     from ..config.yaml_lines import load_yaml_with_lines
@@ -241,22 +247,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
         recipe = recipe_from_dict(apply_overrides(data, overrides), file=recipe_path, lines=lines)
     else:
         recipe = load_recipe(recipe_path, overrides)
-    if args.model and recipe.evaluation.task in _JUDGE_TASKS:
-        raise ConfigError(f"task {recipe.evaluation.task} judges responses already in the data; "
-                          "-m/--model names a model under test and has no use here: choose the "
-                          "judge with --judge (and -J for its arguments)", field="-m")
+    from ..tasks.registry import resolve_task
+
+    task_cls = resolve_task(recipe.evaluation.task)
+    if args.model and task_cls.model_key != "assay.model":
+        raise ConfigError(f"task {recipe.evaluation.task} calls the model named by "
+                          f"{task_cls.model_key}; -m/--model has no use here: choose it with "
+                          f"{task_cls.model_option}", field="-m")
     options = RunOptions(resume=args.resume, overwrite=args.overwrite,
                          progress="none" if args.quiet else args.progress,
                          print_summary=not args.quiet, recipe_dir=recipe_dir,
                          retry_errors=args.retry_errors)
+    from ..compare.gates import check_gates, parse_gate_specs
+    parse_gate_specs(args.fail_under)   # a malformed gate is exit 2 before any model call
     result = evaluate(recipe, options)
-    return _outcome(result, allow_failures=args.allow_failures)
+    code = _outcome(result, allow_failures=args.allow_failures)
+    from .exit_codes import EXAMPLES_FAILED, GATE_FAILED, OK
+    if args.fail_under and code in (OK, EXAMPLES_FAILED):   # gates need a finished run
+        failures = check_gates(result.summary, args.fail_under, mode=args.gate)
+        for line in failures:
+            print(f"gate failed: {line}", file=sys.stderr)
+        if failures:
+            return GATE_FAILED
+    return code
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
     from ..config.loader import load_recipe, parse_assignment, recipe_from_dict
-    from ..runner.generate import generate_pairs
+    from ..tasks.gen_qa.generate import generate_pairs
     from ..runner.run import RunOptions
 
     overrides = {"assay.data": _cli_path(args.data, "--data"),
@@ -300,7 +319,7 @@ def _cmd_tournament(args: argparse.Namespace) -> int:
     from ..config.loader import load_recipe
     from ..errors import ConfigError
     from ..runner.run import RunOptions
-    from ..runner.tournament import run_tournament
+    from ..tasks.pairwise_judge.tournament import run_tournament
 
     overrides = _overrides(args)
     data = overrides.pop("assay.data", None)
@@ -331,7 +350,7 @@ def _cmd_tournament(args: argparse.Namespace) -> int:
 def _cmd_rubric(args: argparse.Namespace) -> int:
     from ..config.loader import parse_assignment
     from ..errors import ConfigError
-    from ..results.rubric_reweight import reweight_run
+    from ..tasks.rubric_judge.reweight import reweight_run
 
     if args.rubric_command != "reweight":
         raise ConfigError("usage: assay rubric reweight RUN_DIR --weight name=w --drop name")
@@ -358,9 +377,18 @@ def _cmd_benchmarks(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ..reports.run_report import report_run
+    import json
 
-    for path in report_run(args.run_dir):
+    from ..errors import RunStateError
+    from ..tasks.registry import resolve_task
+
+    run_dir = Path(args.run_dir)
+    try:
+        task = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))["task"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise RunStateError("not a finished assay run (no readable metrics.json)",
+                            file=run_dir) from None
+    for path in resolve_task(str(task)).write_report(run_dir):
         print(path)
     return 0
 
@@ -385,7 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         handler = {"run": _cmd_run, "demo": _cmd_demo, "report": _cmd_report,
                    "generate": _cmd_generate, "tournament": _cmd_tournament,
-                   "rubric": _cmd_rubric, "benchmarks": _cmd_benchmarks}[args.command]
+                   "rubric": _cmd_rubric, "benchmarks": _cmd_benchmarks,
+                   "runs": runs_cmd.run, "query": query_cmd.run,
+                   "compare": compare_cmd.run}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:
@@ -401,6 +431,12 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: finished units are kept; rerun with --resume to continue",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:   # the reader went away (`assay runs --json | head`)
+        try:
+            sys.stdout = open(os.devnull, "w")   # noqa: SIM115 - no flush error at exit
+        except OSError:
+            pass
+        return 0
     except Exception as exc:  # a bug: one line, the traceback under --debug
         if debug:
             raise

@@ -1,36 +1,41 @@
-"""The pieces of the benchmark HTML report (see :mod:`assay.reports.bench_html`): style, inline
-script, and one function per section. Every piece of model or dataset text goes through
-:func:`esc`; nothing is loaded from outside the page."""
+"""The pieces of the benchmark HTML report (see :mod:`assay.reports.bench_html`): its extra
+style and script, and one function per section, on the shared page shell of
+:mod:`assay.reports.html_page`. Every piece of model or dataset text goes through :func:`esc`
+(long texts through :func:`~assay.reports.html_page.long_text`); nothing is loaded from outside
+the page."""
 
 from __future__ import annotations
 
-import base64
 import math
 from pathlib import Path
 from typing import Any
 
-from .html import _CSS as _BASE_CSS
-from .html import _bar, _e, _f
+from .html_page import CSS as _BASE_CSS
+from .html_page import bar as _bar
+from .html_page import (card, cards, esc, figure_img, filter_check, fmt, long_text, png_img,
+                        search_box)
 
-__all__ = ["CSS", "JS", "esc", "fmt", "header_section", "overall_section", "subtask_section",
+__all__ = ["CSS", "EXTRA_CSS", "JS", "esc", "fmt", "header_subtitle", "header_section",
+           "overall_section", "subtask_section",
            "comparison_section", "verdict_class", "pred_index", "item_row", "item_browser"]
 
-esc = _e
-fmt = _f
-
-CSS = _BASE_CSS + """
-.verdict{font-size:1.25rem;font-weight:600;padding:.8rem 1.1rem;border-radius:8px;margin:1rem 0}
-.v-good{background:#e7f6ea;color:#166534}.v-bad{background:#fdecec;color:#991b1b}
-.v-none{background:#f1f3f7;color:#374151}.ok{color:#15803d}.no{color:#b91c1c}
+EXTRA_CSS = """
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:hover{background:#f1f3f7}
 tfoot td{font-weight:600;border-top:2px solid #dde}#items td{vertical-align:top}
-#items td.q{text-align:left;max-width:28rem}#items tr.det td{text-align:left;background:#fbfbfd}
+#items th,#items td{text-align:left}#items td:first-child{white-space:nowrap}
+table.cmp td:nth-child(8),table.cmp td:last-child,table.cmp th:nth-child(8),
+table.cmp th:last-child{text-align:left}
+#items td.q{text-align:left;max-width:28rem;overflow-wrap:anywhere}
+#items tr.det td{text-align:left;background:#fbfbfd}
 button.tog{border:0;background:none;cursor:pointer;font-size:.9rem;padding:0 .3rem}
 .choices td{text-align:left}.choices tr.gold td{background:#e7f6ea}
 .choices tr.pred td{outline:2px solid #6d8fd6;outline-offset:-2px}
 .side{display:flex;gap:1rem;flex-wrap:wrap}.side>div{flex:1;min-width:20rem}
-.filters label{margin-right:1rem}.filters input{width:auto}img.fig{max-width:100%;border:1px solid #eef}
 """
+"""The benchmark tables' own style, added to the shared page style."""
+
+CSS = _BASE_CSS + EXTRA_CSS
+"""The whole style of a benchmark page."""
 
 JS = """
 function sortTable(th){const table=th.closest('table');const body=table.tBodies[0];
@@ -43,16 +48,9 @@ Array.from(body.rows).sort((a,b)=>{const x=key(a),y=key(b);return (x<y?-1:x>y?1:
 document.querySelectorAll('table.sortable th').forEach(th=>th.addEventListener('click',()=>sortTable(th)));
 function toggle(b){const det=b.closest('tbody').querySelector('tr.det');det.hidden=!det.hidden;
 b.textContent=det.hidden?'\\u25b8':'\\u25be';}
-const q=document.getElementById('q');
-function applyFilter(){if(!q)return;const t=q.value.toLowerCase();
-const dis=document.getElementById('f-dis'),wr=document.getElementById('f-wrong'),er=document.getElementById('f-err');
-let shown=0;document.querySelectorAll('#items tbody.item').forEach(b=>{
-let ok=!t||b.textContent.toLowerCase().includes(t);
-if(ok&&dis&&dis.checked)ok=b.dataset.disagree==='1';if(ok&&wr&&wr.checked)ok=b.dataset.correct!=='1';
-if(ok&&er&&er.checked)ok=b.dataset.error==='1';b.style.display=ok?'':'none';if(ok)shown++;});
-const c=document.getElementById('shown');if(c)c.textContent=shown;}
-document.querySelectorAll('#q,.filters input').forEach(el=>el.addEventListener('input',applyFilter));
 """
+"""The benchmark page's own script (sorting, item details); search and filters are the
+shared script's (:data:`assay.reports.html_page.JS`)."""
 
 
 def _dv(v: Any) -> str:
@@ -69,37 +67,37 @@ def _metric_cell(m: dict[str, Any] | None, digits: int = 3) -> str:
             f"{_bar(v, m.get('ci_low'), m.get('ci_high'), 1.0)}</td>")
 
 
-def header_section(s: dict[str, Any], title: str, base: dict[str, Any] | None) -> str:
-    """The title, the run's settings and the headline counts."""
+def header_subtitle(s: dict[str, Any], base: dict[str, Any] | None) -> str:
+    """The run's settings, under the page title."""
     methods = ", ".join(f"{esc(k)} × {v}" for k, v in (s.get("methods") or {}).items()) or "–"
-    h = [f"<h1>{esc(title)}</h1>",
-         f"<p class='muted'>benchmark {esc(s.get('benchmark'))} · task {esc(s.get('task'))} · "
-         f"model <b>{esc(s.get('model'))}</b>"
-         + (f" · base model <b>{esc(base.get('model'))}</b>" if base else "") + "</p>",
-         f"<p class='muted'>strategy {esc(s.get('strategy'))} · shots {esc(s.get('num_fewshot'))}"
-         f" · chain of thought {esc('on' if s.get('cot') else 'off')} · scoring {methods}</p>",
-         "<div class='cards'>",
-         f"<div class='card'>items<b>{esc(s.get('n_items'))}</b></div>",
-         f"<div class='card'>errors<b>{esc(s.get('n_errors'))}</b></div>",
-         f"<div class='card'>no answer extracted<b>{esc(s.get('n_unextracted'))}</b></div>"]
+    return (f"benchmark {esc(s.get('benchmark'))} · task {esc(s.get('task'))} · "
+            f"model <b>{esc(s.get('model'))}</b>"
+            + (f" · base model <b>{esc(base.get('model'))}</b>" if base else "")
+            + f"<br>strategy {esc(s.get('strategy'))} · shots {esc(s.get('num_fewshot'))}"
+            f" · chain of thought {esc('on' if s.get('cot') else 'off')} · scoring {methods}")
+
+
+def header_section(s: dict[str, Any], base: dict[str, Any] | None) -> str:
+    """The headline counts and the system prompt(s)."""
+    h = [card("items", esc(s.get("n_items"))), card("errors", esc(s.get("n_errors"))),
+         card("no answer extracted", esc(s.get("n_unextracted")))]
     for name in list(s.get("metric_names") or [])[:3]:
         m = (s.get("overall") or {}).get(name) or {}
-        h.append(f"<div class='card'>{esc(name)}<b>{fmt(m.get('value'), 3)}</b>"
-                 f"<span class='muted'>± {fmt(m.get('stderr'), 3)}</span></div>")
-    h.append("</div>")
+        h.append(card(str(name), fmt(m.get("value"), 3), f"± {fmt(m.get('stderr'), 3)}"))
+    out = [cards(h)]
     sp = s.get("system_prompt")
-    h.append("<p class='muted'>system prompt</p>" + (f"<pre>{esc(sp)}</pre>" if sp else
-                                                     "<p class='muted'>(none)</p>"))
+    out.append("<p class='muted'>system prompt</p>" + (long_text(sp) if sp else
+                                                       "<p class='muted'>(none)</p>"))
     if base and base.get("system_prompt") != sp:
-        h.append(f"<p class='muted'>base system prompt</p><pre>{esc(base.get('system_prompt'))}"
-                 "</pre>")
-    return "".join(h)
+        out.append("<p class='muted'>base system prompt</p>"
+                   + long_text(base.get("system_prompt")))
+    return "".join(out)
 
 
 def overall_section(s: dict[str, Any]) -> str:
     """Overall metrics: value, stderr, 95% CI, n, and the macro average over subtasks."""
     macro = s.get("macro") or {}
-    h = ["<h2>Overall</h2><table><tr><th>metric</th><th>value</th><th>stderr</th>"
+    h = ["<h2 id='overall'>Overall</h2><table><tr><th>metric</th><th>value</th><th>stderr</th>"
          "<th>95% CI</th><th>n</th><th>macro avg</th><th></th></tr>"]
     for name, m in (s.get("overall") or {}).items():
         h.append(f"<tr><td>{esc(name)}</td><td>{fmt(m.get('value'))}</td>"
@@ -117,7 +115,8 @@ def subtask_section(s: dict[str, Any]) -> str:
     if not subs:
         return ""
     names = list(s.get("metric_names") or (s.get("overall") or {}))
-    h = [f"<h2>Subtasks ({len(subs)})</h2><p class='muted'>click a header to sort</p>"
+    h = [f"<h2 id='subtasks-h'>Subtasks ({len(subs)})</h2>"
+         "<p class='muted'>click a header to sort</p>"
          "<div class='scroll'><table class='sortable' id='subtasks'><thead><tr><th>subtask</th>"
          "<th>n</th><th>errors</th>"]
     h.extend(f"<th>{esc(n)} (95% CI)</th>" for n in names)
@@ -166,9 +165,10 @@ def _cmp_row(label: str, c: dict[str, Any], footer: bool = False) -> str:
 
 
 def comparison_section(comp: dict[str, Any], png: Path | None) -> str:
-    """The verdict, one comparison table per metric (subtasks then overall) and the figure."""
+    """The verdict, one comparison table per metric (subtasks then overall) and the figure,
+    inline: ``png`` when it exists, else drawn from ``comp`` now."""
     verdict = str(comp.get("verdict"))
-    h = ["<h2>Base vs challenger</h2>",
+    h = ["<h2 id='comparison'>Base vs challenger</h2>",
          f"<div class='verdict {verdict_class(verdict)}' id='verdict'>{esc(verdict)}</div>",
          f"<p class='muted'>challenger <b>{esc(comp.get('challenger_model'))}</b> vs base "
          f"<b>{esc(comp.get('base_model'))}</b> on the same items · primary metric "
@@ -184,10 +184,13 @@ def comparison_section(comp: dict[str, Any], png: Path | None) -> str:
         h.extend(_cmp_row(sub, subs[sub]) for sub in sorted(subs, key=str))
         h.append("</tbody><tfoot>" + _cmp_row("overall", block.get("overall") or {})
                  + "</tfoot></table></div>")
+    alt = "base vs challenger per subtask"
     if png is not None and png.is_file():
-        data = base64.b64encode(png.read_bytes()).decode("ascii")
-        h.append(f"<p><img class='fig' alt='base vs challenger per subtask' "
-                 f"src='data:image/png;base64,{data}'></p>")
+        h.append(f"<p>{png_img(png.read_bytes(), alt)}</p>")
+    elif comp.get("primary_metric") is not None:
+        from .bench_figure import write_comparison_figure
+
+        h.append(f"<p>{figure_img(lambda p: write_comparison_figure(comp, p), alt)}</p>")
     return "".join(h)
 
 
@@ -243,13 +246,13 @@ def _side(label: str, r: dict[str, Any]) -> str:
          f"<b>{esc(r.get('extracted'))}</b> · "
          + ("correct" if r.get("correct") else "incorrect") + "</p>"]
     if r.get("system"):
-        h.append(f"<p class='muted'>system</p><pre>{esc(r['system'])}</pre>")
+        h.append(f"<p class='muted'>system</p>{long_text(r['system'])}")
     h.append(_choices(r))
     if r.get("prediction") is not None:
-        h.append(f"<p class='muted'>generated text</p><pre>{esc(r.get('prediction'))}</pre>")
+        h.append(f"<p class='muted'>generated text</p>{long_text(r.get('prediction'))}")
     if err:
         h.append(f"<p class='err'>{esc(err.get('stage'))}/{esc(err.get('kind'))}: "
-                 f"{esc(err.get('message'))}</p><pre>{esc(err.get('raw'))}</pre>")
+                 f"{esc(err.get('message'))}</p>{long_text(err.get('raw'), 600)}")
     return "".join(h) + "</div>"
 
 
@@ -268,7 +271,8 @@ def item_row(r: dict[str, Any], b: dict[str, Any] | None, has_base: bool) -> str
     short = q if len(q) <= 140 else q[:139] + "…"
     ncols = 9 if has_base else 7
     h = [f"<tbody class='item' data-correct='{int(bool(r.get('correct')))}' "
-         f"data-error='{int(bool(err))}' data-disagree='{int(_disagree(r, b))}'><tr>"
+         f"data-error='{int(bool(err))}' data-disagree='{int(_disagree(r, b))}' "
+         f"data-id='{esc(r.get('id'))}'><tr>"
          "<td><button class='tog' onclick='toggle(this)' aria-label='details'>▸</button>"
          f"{esc(r.get('id'))}</td><td>{esc(r.get('subtask'))}</td><td class='q'>{esc(short)}</td>"
          f"<td>{esc(r.get('gold'))}</td><td>{esc(r.get('extracted'))}</td>{_mark(r)}"]
@@ -276,7 +280,7 @@ def item_row(r: dict[str, Any], b: dict[str, Any] | None, has_base: bool) -> str
         h.append(f"<td>{esc(b.get('extracted')) if b else '–'}</td>{_mark(b)}")
     h.append(f"<td class='err'>{esc(err.get('kind')) if err else ''}</td></tr>")
     h.append(f"<tr class='det' hidden><td colspan='{ncols}'><p class='muted'>prompt</p>"
-             f"<pre>{esc(r.get('prompt'))}</pre><p class='muted'>gold {esc(r.get('gold'))}</p>"
+             f"{long_text(r.get('prompt'))}<p class='muted'>gold {esc(r.get('gold'))}</p>"
              f"<div class='side'>{_side('challenger' if has_base else 'model', r)}")
     if b is not None:
         h.append(_side("base", b))
@@ -292,19 +296,17 @@ def item_browser(records: list[dict[str, Any]], base: dict[str, dict[str, Any]] 
     if has_base:
         heads += ["base extracted", "base correct"]
     heads.append("error")
-    h = [f"<h2>Items ({total})</h2>"]
+    h = [f"<h2 id='items-h'>Items ({total})</h2>"]
     if total > len(records):
-        h.append(f"<p class='muted'>the first {cap} of {total} items are shown; the rest are in "
-                 "examples.jsonl</p>")
-    h.append("<input id='q' placeholder='search items (id, question, prompt, answers)…' "
-             "aria-label='search'><div class='filters'>")
-    if has_base:
-        h.append("<label><input type='checkbox' id='f-dis'> only items where the models "
-                 "disagree</label>")
-    h.append("<label><input type='checkbox' id='f-wrong'> only incorrect</label>"
-             "<label><input type='checkbox' id='f-err'> only errors</label>"
-             f"<span class='muted'><span id='shown'>{len(records)}</span> shown</span></div>"
-             "<div class='scroll'><table id='items'><thead><tr>"
+        h.append(f"<p class='muted'>the first {len(records)} of {total} items are shown; the rest "
+                 "are in examples.jsonl</p>")
+    controls = (filter_check("disagree", "1", "only items where the models disagree", "f-dis")
+                if has_base else "")
+    controls += (filter_check("correct", "0", "only incorrect", "f-wrong")
+                 + filter_check("error", "1", "only errors", "f-err"))
+    h.append(search_box("search items (id, question, prompt, answers)…", len(records), controls,
+                        expand=False))
+    h.append("<div class='scroll'><table id='items'><thead><tr>"
              + "".join(f"<th>{esc(x)}</th>" for x in heads) + "</tr></thead>")
     h.extend(item_row(r, base.get(str(r.get("id"))) if has_base else None, has_base)
              for r in records)

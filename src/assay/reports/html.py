@@ -1,133 +1,265 @@
-"""A self-contained HTML report of one run: summary, metrics with intervals, segments, and an
-example browser with search. Every piece of model or dataset text is HTML-escaped."""
+"""The HTML report of a gen_qa run (``report.html``): headline cards for every metric
+(built-in, processor and scorer metrics), the metrics table with 95% CIs, one table per
+group-by field with segments as columns (wrapped, never scrolled sideways), and a searchable
+example browser. Reads only ``metrics.json``, ``run.json`` and ``examples.jsonl``.
+
+Every piece of model or dataset text is HTML-escaped; long texts are cut at
+:data:`~assay.reports.html_page.TEXT_LIMIT` characters (the full text stays in the records)."""
 
 from __future__ import annotations
 
-import html
-import json
 import math
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_html_report"]
+from .html_page import (ITEM_BUDGET, bar, card, cards, ci_text, clip, esc, fmt, iter_records,
+                        long_text, note, page, read_json, run_title, search_box, segment_attrs,
+                        segment_filters, filter_check)
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1d2430;max-width:1200px}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #dde;padding-bottom:.3rem}
-table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.3rem .7rem;border-bottom:1px solid #eef;text-align:right}
-td:first-child,th:first-child{text-align:left}.muted{color:#6b7280}.err{color:#b91c1c}
-.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{background:#f5f7fb;border-radius:8px;padding:.8rem 1.1rem}
-.card b{display:block;font-size:1.4rem}details{border-bottom:1px solid #eef;padding:.4rem 0}
-pre{white-space:pre-wrap;background:#f8f8fb;padding:.5rem;border-radius:6px;font-size:.85rem}
-input{padding:.4rem;width:24rem;margin:.5rem 0}.scroll{overflow-x:auto;max-width:100%}
-"""
+__all__ = ["write_gen_qa_report", "write_html_report", "MAX_EXAMPLES"]
 
-_JS = """
-const q=document.getElementById('q');
-q.addEventListener('input',()=>{const t=q.value.toLowerCase();
-document.querySelectorAll('#examples details').forEach(d=>{d.style.display=d.textContent.toLowerCase().includes(t)?'':'none';});});
-"""
+MAX_EXAMPLES = 2000
+"""Examples shown in the browser at most (the rest stay in examples.jsonl)."""
+
+_SEG_COLS = 5
+"""Segments per table: more segments wrap into further tables (no sideways scrolling)."""
 
 
-def _e(text: Any) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
+def _metric_groups(s: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The metric names split into built-in, processor (custom) and scorer metrics."""
+    names = list(s.get("metrics") or {})
+    custom = [n for n in s.get("custom_metrics") or [] if n in names]
+    scorers = [n for n in s.get("scorers") or {} if n in names and n not in custom]
+    builtin = [n for n in names if n not in custom and n not in scorers]
+    groups = [("built-in metrics", builtin), ("processor metrics", custom), ("scorers", scorers)]
+    return [(label, ns) for label, ns in groups if ns]
 
 
-def _f(v: Any, d: int = 4) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "–"
-    return f"{v:.{d}f}"
+def _finite(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) \
+        and math.isfinite(v) else None
 
 
-def _bar(value: float | None, lo: float | None, hi: float | None, scale: float) -> str:
-    """An inline SVG bar with its confidence interval as a whisker."""
-    if value is None or not math.isfinite(value) or scale <= 0:
-        return ""
-    w = 160
-    x = max(0.0, min(1.0, value / scale)) * w
-    parts = [f'<svg width="{w}" height="14" role="img"><rect x="0" y="2" width="{x:.1f}" '
-             f'height="10" fill="#6d8fd6"/>']
-    if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
-        a = max(0.0, min(1.0, lo / scale)) * w
-        b = max(0.0, min(1.0, hi / scale)) * w
-        parts.append(f'<line x1="{a:.1f}" y1="7" x2="{b:.1f}" y2="7" stroke="#1d2430" '
-                     f'stroke-width="1.5"/>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _scale(name: str) -> float:
-    return 100.0 if name == "bleu" else 1.0
-
-
-def write_html_report(run_dir: str | Path, out: str | Path | None = None, *,
-                      max_examples: int = 2000) -> Path:
-    run_dir = Path(run_dir)
-    summary = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    out = Path(out) if out else run_dir / "report.html"
-    h: list[str] = [f"<!doctype html><html><head><meta charset='utf-8'><title>assay · "
-                    f"{_e(manifest['recipe']['run']['name'])}</title><style>{_CSS}</style></head><body>"]
-    h.append(f"<h1>{_e(manifest['recipe']['run']['name'])}</h1>")
-    h.append(f"<p class='muted'>task {_e(summary['task'])} · model {_e(summary['model'])} · "
-             f"dataset {_e(manifest.get('dataset'))}</p>")
-    n, nerr = summary["n_examples"], summary["n_errors"]
-    h.append("<div class='cards'>")
-    h.append(f"<div class='card'>examples<b>{n}</b></div><div class='card'>failed<b>{nerr}</b></div>")
-    for name in list(summary["metrics"])[:4]:
-        m = summary["metrics"][name]
-        h.append(f"<div class='card'>{_e(name)}<b>{_f(m['value'], 3)}</b>"
-                 f"<span class='muted'>± {_f(m['stderr'], 3)}</span></div>")
-    h.append("</div>")
-    if summary.get("errors_by_kind"):
-        h.append("<p class='err'>failures: " + ", ".join(
-            f"{_e(k)} × {v}" for k, v in summary["errors_by_kind"].items()) + "</p>")
-    h.append("<h2>Metrics</h2><table><tr><th>metric</th><th>value</th><th>stderr</th>"
-             "<th>95% CI</th><th>n</th><th></th></tr>")
-    for name, m in summary["metrics"].items():
-        h.append(f"<tr><td>{_e(name)}</td><td>{_f(m['value'])}</td><td>{_f(m['stderr'])}</td>"
-                 f"<td>[{_f(m['ci_low'])}, {_f(m['ci_high'])}]</td><td>{m['n']}</td>"
-                 f"<td>{_bar(m['value'], m['ci_low'], m['ci_high'], _scale(name))}</td></tr>")
-    h.append("</table>")
-    for field, segments in summary.get("groups", {}).items():
-        h.append(f"<h2>By {_e(field)}</h2><div class='scroll'><table><tr><th>{_e(field)}</th>"
-                 f"<th>n</th><th>failed</th>")
-        names = list(summary["metrics"])
-        h.extend(f"<th>{_e(nm)} (95% CI)</th>" for nm in names)
-        h.append("</tr>")
-        for seg, info in segments.items():
-            cells = "".join(
-                f"<td>{_f(info['metrics'][nm]['value'], 3)} "
-                f"<span class='muted'>[{_f(info['metrics'][nm]['ci_low'], 2)}, "
-                f"{_f(info['metrics'][nm]['ci_high'], 2)}]</span><br>"
-                f"{_bar(info['metrics'][nm]['value'], info['metrics'][nm]['ci_low'], info['metrics'][nm]['ci_high'], _scale(nm))}</td>"
-                for nm in names)
-            h.append(f"<tr><td>{_e(seg)}</td><td>{info['n']}</td><td>{info['n_errors']}</td>{cells}</tr>")
-        h.append("</table></div>")
-    h.append("<h2>Examples</h2><input id='q' placeholder='search examples…' aria-label='search'>"
-             "<div id='examples'>")
-    with (run_dir / "examples.jsonl").open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if i >= max_examples:
-                h.append(f"<p class='muted'>first {max_examples} examples shown</p>")
-                break
-            r = json.loads(line)
-            err = r.get("error")
-            badge = f" <span class='err'>[{_e(err['kind'])}]</span>" if err else ""
-            ms = " · ".join(f"{_e(k)} {_f(v, 3)}" for k, v in r["metrics"].items())
-            h.append(f"<details><summary>#{r['index']}{badge} {_e(r['query'][:120])} "
-                     f"<span class='muted'>{ms}</span></summary>")
-            if r.get("system"):
-                h.append(f"<p class='muted'>system</p><pre>{_e(r['system'])}</pre>")
-            h.append(f"<p class='muted'>query</p><pre>{_e(r['query'])}</pre>"
-                     f"<p class='muted'>prediction</p><pre>{_e(r['prediction'])}</pre>"
-                     f"<p class='muted'>gold</p><pre>{_e(r['gold'])}</pre>")
-            if r.get("metadata_raw"):
-                h.append(f"<p class='muted'>metadata</p><pre>{_e(r['metadata_raw'])}</pre>")
-            if err:
-                h.append(f"<p class='err'>{_e(err['stage'])}/{_e(err['kind'])}: "
-                         f"{_e(err['message'])}</p><pre>{_e(err.get('raw'))}</pre>")
-            h.append("</details>")
-    h.append(f"</div><script>{_JS}</script></body></html>")
-    out.write_text("".join(h), encoding="utf-8")
+def _scales(s: dict[str, Any]) -> dict[str, float]:
+    """The full length of each metric's bar: 100 for bleu, 1 for metrics in [0, 1], else the
+    largest value seen overall or in a segment."""
+    out: dict[str, float] = {}
+    blocks = [s.get("metrics") or {}] + [info.get("metrics") or {}
+                                         for segs in (s.get("groups") or {}).values()
+                                         for info in segs.values() if isinstance(info, dict)]
+    for name in s.get("metrics") or {}:
+        top = max([abs(v) for b in blocks for k in ("value", "ci_high")
+                   if (v := _finite((b.get(name) or {}).get(k))) is not None] or [0.0])
+        out[name] = 100.0 if name == "bleu" else (1.0 if top <= 1.0 else top)
     return out
+
+
+def _digits(scale: float) -> int:
+    return 2 if scale > 1.0 else 3
+
+
+def _headline(s: dict[str, Any], groups: list[tuple[str, list[str]]],
+              scales: dict[str, float]) -> str:
+    n, nerr = s.get("n_examples"), s.get("n_errors")
+    top = [card("examples", esc(n)), card("failed", esc(nerr))]
+    if s.get("processor_errors"):
+        top.append(card("processor errors", esc(s["processor_errors"])))
+    h = [cards(top)]
+    ms = s.get("metrics") or {}
+    for label, names in groups:
+        parts = []
+        for name in names:
+            m = ms.get(name) or {}
+            d = _digits(scales[name])
+            parts.append(card(name, fmt(m.get("value"), d),
+                              ci_text(m.get("ci_low"), m.get("ci_high"), d),
+                              title=f"{name}: 95% CI, n = {m.get('n')}"))
+        h.append(cards(parts, label))
+    if s.get("errors_by_kind"):
+        h.append("<p class='err'>failures: " + ", ".join(
+            f"{esc(k)} × {esc(v)}" for k, v in s["errors_by_kind"].items()) + "</p>")
+    for w in s.get("warnings") or []:
+        h.append(note(f"warning: {w}", "err"))
+    return "".join(h)
+
+
+def _metrics_table(s: dict[str, Any], groups: list[tuple[str, list[str]]],
+                   scales: dict[str, float]) -> str:
+    ms = s.get("metrics") or {}
+    h = ["<h2 id='metrics'>Metrics</h2><table class='seg'><thead><tr><th>metric</th>"
+         "<th>value</th><th>95% CI</th><th>stderr</th><th>n</th><th></th></tr></thead><tbody>"]
+    for label, names in groups:
+        if len(groups) > 1:
+            h.append(f"<tr class='grp'><td colspan='6'>{esc(label)}</td></tr>")
+        for name in names:
+            m = ms.get(name) or {}
+            d = _digits(scales[name])
+            h.append(f"<tr><td>{esc(name)}</td><td class='num'>{fmt(m.get('value'), d)}</td>"
+                     f"<td class='num'>{ci_text(m.get('ci_low'), m.get('ci_high'), d)}</td>"
+                     f"<td class='num'>{fmt(m.get('stderr'), d)}</td><td>{esc(m.get('n'))}</td>"
+                     f"<td>{bar(m.get('value'), m.get('ci_low'), m.get('ci_high'), scales[name])}"
+                     "</td></tr>")
+    h.append("</tbody></table>")
+    h.append(_scorer_details(s))
+    return "".join(h)
+
+
+def _scorer_details(s: dict[str, Any]) -> str:
+    """Each scorer's parameters and its extra numbers (per-class values, counts) from the
+    flat results, e.g. ``class_f1.f1[Billing_Issue]``."""
+    scorers = s.get("scorers") or {}
+    flat = s.get("flat") or {}
+    if not isinstance(scorers, dict) or not scorers:
+        return ""
+    h = ["<details><summary class='muted'>scorer settings and per-class numbers</summary>"
+         "<div class='flex'>"]
+    for label, info in scorers.items():
+        spec = (info or {}).get("spec") or {}
+        params = ", ".join(f"{k}={v}" for k, v in (spec.get("params") or {}).items()
+                           if v is not None)
+        rows = [(k[len(label) + 1:], v) for k, v in flat.items()
+                if isinstance(k, str) and k.startswith(f"{label}.")]
+        h.append(f"<div><h3>{esc(label)}</h3><p class='muted small'>{esc(spec.get('name'))}"
+                 f"({esc(params)})</p>")
+        if rows:
+            h.append("<table><tbody>" + "".join(
+                f"<tr><td>{esc(k)}</td><td class='num'>{fmt(v, 3)}</td></tr>" for k, v in rows)
+                + "</tbody></table>")
+        h.append("</div>")
+    h.append("</div></details>")
+    return "".join(h)
+
+
+def _seg_cell(m: dict[str, Any] | None, scale: float, d: int) -> str:
+    """Value and 95% CI on one line, over a data bar as long as the value."""
+    if not m:
+        return "<td class='v muted'>–</td>"
+    v = _finite(m.get("value"))
+    style = ""
+    if v is not None and scale > 0:
+        w = max(0.0, min(1.0, v / scale)) * 100
+        style = f" style='background-size:{w:.1f}% 4px'"
+    ci = ci_text(m.get("ci_low"), m.get("ci_high"), 2)
+    return (f"<td class='v num'{style}><b>{fmt(m.get('value'), d)}</b> "
+            f"<span class='ci'>{ci}</span></td>")
+
+
+def _segment_section(s: dict[str, Any], groups: list[tuple[str, list[str]]],
+                     scales: dict[str, float]) -> str:
+    """Per group-by field: metrics as rows, the whole run and up to five segments as columns
+    (more segments continue in another table below)."""
+    fields = s.get("groups") or {}
+    if not fields:
+        return ""
+    ms = s.get("metrics") or {}
+    h = ["<h2 id='segments'>Segments</h2><p class='muted small'>value and [95% CI] per segment, "
+         "with a bar under each value; the first column is the whole run</p>"]
+    for field, segs in fields.items():
+        names = list(segs)
+        h.append(f"<h3>By {clip(field, 80)} <span class='muted small'>· {len(names)} segments"
+                 "</span></h3>")
+        for start in range(0, max(len(names), 1), _SEG_COLS):
+            chunk = names[start:start + _SEG_COLS]
+            h.append("<table class='seg'><thead><tr><th>metric</th>"
+                     f"<th>all<span class='n'>n={esc(s.get('n_examples'))}</span></th>")
+            for seg in chunk:
+                info = segs[seg] or {}
+                fails = f" · {info.get('n_errors')} failed" if info.get("n_errors") else ""
+                h.append(f"<th title='{esc(seg)}'><div class='sh'>{clip(seg, 60)}</div>"
+                         f"<span class='n'>n={esc(info.get('n'))}{esc(fails)}</span></th>")
+            h.append("</tr></thead><tbody>")
+            for label, group in groups:
+                if len(groups) > 1:
+                    h.append(f"<tr class='grp'><td colspan='{len(chunk) + 2}'>{esc(label)}"
+                             "</td></tr>")
+                for name in group:
+                    d = _digits(scales[name])
+                    h.append(f"<tr><td>{esc(name)}</td>{_seg_cell(ms.get(name), scales[name], d)}")
+                    h.extend(_seg_cell(((segs[seg] or {}).get("metrics") or {}).get(name),
+                                       scales[name], d) for seg in chunk)
+                    h.append("</tr>")
+            h.append("</tbody></table>")
+    return "".join(h)
+
+
+def _chips(metrics: dict[str, Any], names: list[str]) -> str:
+    return " · ".join(f"{esc(k)} {fmt(metrics.get(k), 3)}" for k in names if k in metrics)
+
+
+def _example(r: dict[str, Any], s: dict[str, Any], key_metrics: list[str]) -> str:
+    err = r.get("error") if isinstance(r.get("error"), dict) else None
+    metrics = r.get("metrics") if isinstance(r.get("metrics"), dict) else {}
+    badge = f"<span class='badge o-error'>{esc(err.get('kind'))}</span>" if err else ""
+    h = [f"<details class='item' data-id='{esc(r.get('id'))}' data-error='{int(bool(err))}'"
+         f"{segment_attrs(s.get('groups'), r.get('metadata'))}><summary>"
+         f"<span class='idx'>#{esc(r.get('index'))}</span>{badge}"
+         f"<span class='txt'>{clip(r.get('query'))}</span>"
+         f"<span class='chips'>{_chips(metrics, key_metrics)}</span></summary><div class='body'>"]
+    if r.get("system"):
+        h.append(f"<div class='lbl'>system</div>{long_text(r['system'])}")
+    h.append(f"<div class='lbl'>query</div>{long_text(r.get('query'))}<div class='two'>"
+             f"<div><div class='lbl'>prediction</div>{long_text(r.get('prediction'))}</div>"
+             f"<div><div class='lbl'>gold</div>{long_text(r.get('gold'))}</div></div>")
+    if metrics:
+        h.append("<div class='lbl'>metrics</div><div>" + "".join(
+            f"<span class='chip'>{esc(k)} <b>{fmt(v, 3)}</b></span>" for k, v in metrics.items())
+            + "</div>")
+    if r.get("metadata_raw"):
+        h.append(f"<div class='lbl'>metadata</div>{long_text(r['metadata_raw'], 600)}")
+    if err:
+        h.append(f"<p class='err'>{esc(err.get('stage'))} / {esc(err.get('kind'))}: "
+                 f"{esc(err.get('message'))}</p>")
+        if err.get("raw"):
+            h.append(long_text(err.get("raw"), 600))
+    h.append("</div></details>")
+    return "".join(h)
+
+
+def _examples(run_dir: Path, s: dict[str, Any], max_examples: int) -> str:
+    names = list(s.get("metrics") or {})
+    custom = [n for n in s.get("custom_metrics") or [] if n in names]
+    key_metrics = (custom + [n for n in ("f1", "rougeL", "em") if n in names])[:3]
+    items: list[str] = []
+    size = total = 0
+    for r in iter_records(run_dir / "examples.jsonl"):
+        total += 1
+        if len(items) < max_examples and size < ITEM_BUDGET:
+            items.append(_example(r, s, key_metrics))
+            size += len(items[-1])
+    controls = filter_check("error", "1", "only failed") + segment_filters(s.get("groups"))
+    h = [f"<h2 id='examples'>Examples ({total})</h2>"]
+    if len(items) < total:
+        h.append(note(f"the first {len(items)} of {total} examples are shown; all are in "
+                      "examples.jsonl"))
+    h.append(search_box("search examples (query, prediction, gold, metadata)…", len(items),
+                        controls))
+    h.append("<div id='examples-list'>" + "".join(items) + "</div>")
+    return "".join(h)
+
+
+def write_gen_qa_report(run_dir: str | Path, out: str | Path | None = None, *,
+                        max_examples: int = MAX_EXAMPLES) -> Path:
+    """Write the HTML report of the gen_qa run in ``run_dir`` (``run_dir/report.html`` unless
+    ``out`` is given) and return its path."""
+    run_dir = Path(run_dir)
+    s = read_json(run_dir / "metrics.json")
+    if s is None:
+        raise ValueError(f"{run_dir}: no readable metrics.json")
+    manifest = read_json(run_dir / "run.json") or {}
+    out = Path(out) if out else run_dir / "report.html"
+    groups = _metric_groups(s)
+    scales = _scales(s)
+    sub = (f"task {esc(s.get('task'))} · model <b>{esc(s.get('model'))}</b> · dataset "
+           f"{esc(manifest.get('dataset'))} · seed {esc(s.get('seed'))}")
+    toc = [("metrics", "Metrics")] + ([("segments", "Segments")] if s.get("groups") else []) \
+        + [("examples", "Examples")]
+    body = [_headline(s, groups, scales), _metrics_table(s, groups, scales),
+            _segment_section(s, groups, scales), _examples(run_dir, s, max_examples),
+            note(f"written by assay from {run_dir.name}/metrics.json and examples.jsonl",
+                 "muted small")]
+    out.write_text(page(run_title(run_dir), body, toc=toc, subtitle=sub), encoding="utf-8")
+    return out
+
+
+write_html_report = write_gen_qa_report
+"""The former name of :func:`write_gen_qa_report`."""

@@ -34,23 +34,36 @@ def _benchmark_report(d: Path) -> list[Path]:
     return written
 
 
+def _judge_figure(d: Path, summary: dict) -> list[Path]:
+    """judge_summary.png beside the page, as ``assay report`` always wrote it."""
+    from .judge_figure import write_judge_figure
+
+    return [write_judge_figure(summary, d / "judge_summary.png",
+                               title=f"{d.name}: B vs A judged by {summary.get('model')}")]
+
+
 def report_run(run_dir: str | Path) -> list[Path]:
-    """Write the report files of the finished run in ``run_dir`` and return their paths."""
+    """Write the report files of the finished run in ``run_dir`` and return their paths:
+    ``report.html`` for every task (chosen by metrics.json's ``task``), plus the PNG figures
+    a task has always had beside it."""
     d = Path(run_dir)
     try:
         summary = json.loads((d / "metrics.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         raise RunStateError("not a finished assay run (no readable metrics.json)", file=d) from None
-    written: list[Path] = []
+    if not isinstance(summary, dict):
+        raise RunStateError("not a finished assay run (metrics.json is not an object)", file=d)
+    task = summary.get("task")
     if "benchmark" in summary:
-        written.extend(_benchmark_report(d))
-    elif summary.get("task") in ("llm_judge", "rubric_llm_judge"):
-        from .judge_figure import write_judge_figure
+        return _benchmark_report(d)
+    if task == "llm_judge":
+        from .judge_html import write_judge_report
 
-        written.append(write_judge_figure(summary, d / "judge_summary.png",
-                                          title=f"{d.name}: B vs A judged by {summary.get('model')}"))
-    else:
-        from .html import write_html_report
+        return _judge_figure(d, summary) + [write_judge_report(d)]
+    if task == "rubric_llm_judge":
+        from .rubric_html import write_rubric_report
 
-        written.append(write_html_report(d))
-    return written
+        return _judge_figure(d, summary) + [write_rubric_report(d)]
+    from .html import write_gen_qa_report
+
+    return [write_gen_qa_report(d)]

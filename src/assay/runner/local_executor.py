@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
+from typing import Any
 
-from ..data.sample import Sample
 from ..errors import RunAborted
-from ..results.records import ExampleRecord
-from ..results.store import RunStore
-from .pipeline import ExampleContext, run_example
+from .executor import ExecutionJob
 from .plan import Unit
-from .progress import Progress
 
 __all__ = ["LocalExecutor"]
 
 
-def _group(samples: Iterable[Sample], units: list[Unit]) -> Iterator[tuple[Unit, list[Sample]]]:
+def _group(samples: Iterable[Any], units: list[Unit]) -> Iterator[tuple[Unit, list[Any]]]:
     it = iter(samples)
     for unit in units:
         batch = []
@@ -28,24 +25,15 @@ def _group(samples: Iterable[Sample], units: list[Unit]) -> Iterator[tuple[Unit,
 
 
 class LocalExecutor:
-    """Executes units with at most ``backend.max_concurrency`` requests in flight."""
+    """Executes units in this process (asyncio), with at most ``job.concurrency`` requests in
+    flight and a bounded number of units in memory."""
 
-    def __init__(self, store: RunStore, ctx: ExampleContext, progress: Progress, *,
-                 concurrency: int, max_failure_share: float,
-                 min_examples_before_abort: int = 20, run_one=None,
-                 retry: str = "transient") -> None:
-        self.concurrency = max(1, concurrency)
-        self.run_one = run_one or run_example   # the task's per-example flow
-        self.store = store
-        self.ctx = ctx
-        self.progress = progress
-        self.max_failure_share = max_failure_share
+    def __init__(self, *, min_examples_before_abort: int = 20) -> None:
         self.min_examples = min_examples_before_abort
-        self.retry = retry
         self.done = 0
         self.failed = 0
 
-    async def _unit(self, unit: Unit, samples: list[Sample],
+    async def _unit(self, unit: Unit, samples: list[Any],
                     previous: list[dict] | None = None) -> None:
         """Run a unit's samples and write the unit. With ``previous`` (a resumed unit), only
         the samples whose recorded failure is to be retried run again; the others keep
@@ -64,7 +52,7 @@ class LocalExecutor:
             records = [keep[i] if i in keep else next(fresh) for i in range(len(previous))]
         self.store.write_unit(unit.id, records)
 
-    async def _one(self, sample: Sample) -> ExampleRecord:
+    async def _one(self, sample: Any) -> Any:
         record = await self.run_one(sample, self.ctx)
         kind = None if record.error is None else record.error.kind
         # an unparseable judge verdict is a result about the judge: counted and shown as it
@@ -83,10 +71,15 @@ class LocalExecutor:
                 f"fix the cause and rerun with --resume (failures of a transient kind are asked "
                 f"again; --retry-errors all asks every failed example again)")
 
-    async def run(self, samples: Iterable[Sample], units: list[Unit], finished: set[str],
-                  redo: dict[str, list[dict]] | None = None) -> None:
-        """Run every unit not in ``finished``, and the retried examples of ``redo``'s units."""
-        redo = redo or {}
+    async def run(self, job: ExecutionJob) -> None:
+        """Run every unit not in ``job.finished``, and the retried examples of ``job.redo``'s
+        units, in this process."""
+        self.store, self.ctx, self.progress = job.store, job.ctx, job.progress
+        self.run_one, self.retry = job.spec.run_one, job.retry
+        self.concurrency = max(1, job.concurrency)
+        self.max_failure_share = job.max_failure_share
+        self.done = self.failed = 0
+        samples, units, finished, redo = job.samples(), job.units, job.finished, job.redo
         concurrency = self.concurrency
         size = max((u.size for u in units), default=1)
         in_flight_units = max(2, -(-concurrency // size) + 1)
@@ -99,7 +92,7 @@ class LocalExecutor:
             if not task.cancelled() and task.exception() is not None:
                 errors.append(task.exception())
 
-        async def guarded(unit: Unit, batch: list[Sample]) -> None:
+        async def guarded(unit: Unit, batch: list[Any]) -> None:
             try:
                 await self._unit(unit, batch, redo.get(unit.id))
             finally:

@@ -1,0 +1,79 @@
+"""What every task's per-example coroutine gets: the backend, the generation settings, the
+concurrency bound, the retry policy and the response cache, plus the task's own per-run
+state (``ctx.task``); and the one way to ask the model (:func:`infer_request`).
+
+Every *expected* failure is recorded on the example (stage, kind, message, raw text): a
+model or server error (:class:`GenerationError`), a user processor or scorer that raises, an
+unparseable judge output. Anything else is a bug and aborts the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..backends.base import Backend
+from ..backends.cache import ResponseCache, cache_key
+from ..backends.retry import RetryPolicy, retry_async
+from ..backends.types import Completion, GenerationSettings, InferenceRequest
+from ..errors import GenerationError
+from ..results.records import ExampleError
+
+__all__ = ["ExampleContext", "infer_request", "call_with_retry"]
+
+
+@dataclass
+class ExampleContext:
+    backend: Backend
+    settings: GenerationSettings
+    semaphore: asyncio.Semaphore
+    retry: RetryPolicy
+    cache: ResponseCache | None = None
+    identity: dict | None = None
+    rng: random.Random | None = None   # backoff jitter, shared by the run (seeded)
+    task: Any = None                   # the task's per-run state (RunSpec.state)
+
+
+async def call_with_retry(ctx: ExampleContext, call: Any) -> tuple[Any, int]:
+    """``(await call(), attempts)``: the first attempt directly (the retry machinery is only
+    paid for on failure), then the run's retry policy on a retryable GenerationError."""
+    try:
+        return await call(), 1
+    except GenerationError as first:
+        if not first.retryable or ctx.retry.max_attempts <= 1:
+            raise
+        await asyncio.sleep(0)
+        result, more = await retry_async(
+            call, replace(ctx.retry, max_attempts=ctx.retry.max_attempts - 1), rng=ctx.rng)
+        return result, 1 + more
+
+
+async def infer_request(sample: object, request: InferenceRequest,
+                 ctx: ExampleContext) -> tuple[Completion | None, ExampleError | None, bool, int,
+                                               float]:
+    """Returns (completion, error, cached, attempts, latency); latency counts only the time
+    the request held a concurrency slot, not the time it queued for one."""
+    key = None
+    if ctx.cache is not None and ctx.backend.cacheable:
+        key = cache_key(ctx.identity or ctx.backend.identity(), request)
+        hit = ctx.cache.get(key)
+        if hit is not None:
+            return hit, None, True, 0, 0.0
+    try:
+        async with ctx.semaphore:
+            t0 = time.perf_counter()
+            completion, attempts = await call_with_retry(
+                ctx, lambda: ctx.backend.generate(request))
+    except GenerationError as exc:   # an expected model failure: data on the example
+        return None, ExampleError("inference", exc.kind, exc.message, exc.raw), False, \
+            getattr(exc, "attempts", 1), time.perf_counter() - t0
+    # anything else is a bug (in assay or a backend) and aborts the run
+    latency = time.perf_counter() - t0
+    if key is not None:
+        ctx.cache.put(key, completion)
+    return completion, None, False, attempts, latency
+
+

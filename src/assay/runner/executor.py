@@ -1,0 +1,46 @@
+"""The ``Executor`` protocol: how planned work units get run.
+
+An executor receives an :class:`ExecutionJob` (the run store, the units still to do, the
+samples, the per-example coroutine and its context) and must leave one unit file per unit in
+the store, written atomically, each holding that unit's records in dataset order. It may run
+units anywhere (this process, Ray workers); the aggregates are computed afterwards from the
+merged records, so any executor gives byte-identical results. Tasks never see executors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["Executor", "ExecutionJob"]
+
+
+@dataclass
+class ExecutionJob:
+    """Everything an executor needs for one run.
+
+    ``recipe``, ``spec`` and ``base`` let an executor that runs elsewhere rebuild the backend
+    and the context there; ``ctx`` is the context for running in this process."""
+
+    recipe: Any
+    spec: Any                       # tasks.base.RunSpec
+    base: Any
+    store: Any                      # results.store.RunStore
+    ctx: Any                        # runner.context.ExampleContext
+    progress: Any                   # runner.progress.Progress
+    samples: Callable[[], Iterable[Any]]
+    units: list[Any]                # runner.plan.Unit, in dataset order
+    finished: set[str]
+    redo: dict[str, list[dict]]
+    concurrency: int
+    max_failure_share: float
+    retry: str = "transient"
+
+
+@runtime_checkable
+class Executor(Protocol):
+    async def run(self, job: ExecutionJob) -> None:
+        """Execute every unit not in ``job.finished`` and the retried examples of
+        ``job.redo``'s units; raise RunAborted past the failure share."""
+        ...

@@ -1,0 +1,115 @@
+"""The per-item flow of a benchmark: log-likelihood of every choice, or generation and
+answer extraction; failures are recorded on the item, never raised."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from ...backends.base import can_score_loglikelihood
+from ...backends.types import InferenceRequest, LoglikelihoodRequest
+from ...benchmarks.base import Benchmark
+from ...benchmarks.item import BenchItem
+from ...errors import ConfigError, GenerationError
+from ...prompts.chat import chat_messages
+from .records import BenchRecord
+from ...results.records import ExampleError
+from ...runner.context import ExampleContext, call_with_retry, infer_request
+
+__all__ = ["choose_method", "run_bench_item"]
+
+
+def choose_method(benchmark: Benchmark, item: BenchItem, requested: str, backend: Any) -> str:
+    """The scoring path for ``item``: ``auto`` takes log-likelihood when the benchmark is
+    multiple choice and the backend can score continuations, else generation."""
+    allowed = getattr(benchmark, "subtask_methods", {}).get(item.subtask, benchmark.methods)
+    can_ll = can_score_loglikelihood(backend) and bool(item.choices)
+    if requested == "auto":
+        if "loglikelihood" in allowed and can_ll:
+            return "loglikelihood"
+        if "generate" in allowed:
+            return "generate"
+        raise ConfigError(f"{item.benchmark}{':' + item.subtask if item.subtask else ''} is "
+                          f"scored by log-likelihood only, and {backend.name} cannot score "
+                          "continuations (use a local model or an OpenAI-compatible completions "
+                          "endpoint with -M loglikelihood=true)", field="assay.benchmark.method")
+    if requested not in allowed:
+        raise ConfigError(f"{item.benchmark}{':' + item.subtask if item.subtask else ''} cannot be "
+                          f"scored by {requested} (it supports: {', '.join(allowed)})",
+                          field="assay.benchmark.method")
+    if requested == "loglikelihood" and not can_ll:
+        raise ConfigError(f"{backend.name} cannot score continuations by log-likelihood; use "
+                          "method generate or auto", field="assay.benchmark.method")
+    return requested
+
+
+def _base_record(item: BenchItem, method: str, system: str | None, prompt: str) -> BenchRecord:
+    gold = item.answer
+    if (method == "loglikelihood" or not gold) and 0 <= item.gold_index < len(item.choices):
+        gold = item.choices[item.gold_index]
+    return BenchRecord(index=item.index, id=item.id, benchmark=item.benchmark,
+                       subtask=item.subtask, question=item.question, method=method,
+                       system=system, prompt=prompt, choices=list(item.choices),
+                       gold_index=item.gold_index, gold_indices=list(item.golds), gold=gold,
+                       fewshot=item.fewshot)
+
+
+async def _loglikelihood(item: BenchItem, ctx: ExampleContext, benchmark: Benchmark,
+                         system: str | None) -> BenchRecord:
+    prefix = (system.rstrip() + "\n\n") if system else ""
+    pairs = [(prefix + c, x) for c, x in item.ll_pairs()]
+    rec = _base_record(item, "loglikelihood", system, pairs[0][0] if pairs else "")
+    requests = [LoglikelihoodRequest(c, x) for c, x in pairs]
+    t0 = time.perf_counter()
+    try:
+        async with ctx.semaphore:
+            t0 = time.perf_counter()
+            results, attempts = await call_with_retry(
+                ctx, lambda: ctx.backend.loglikelihood(requests))
+    except GenerationError as exc:
+        return replace(rec, error=ExampleError("inference", exc.kind, exc.message, exc.raw),
+                       latency_s=round(time.perf_counter() - t0, 6),
+                       attempts=getattr(exc, "attempts", 1))
+    latency = round(time.perf_counter() - t0, 6)
+    lls = [r.logprob for r in results]
+    greedy = [r.greedy for r in results]
+    rec = replace(rec, loglikelihoods=lls, greedy=greedy, n_tokens=[r.n_tokens for r in results],
+                  latency_s=latency, attempts=attempts)
+    scored = benchmark.score_loglikelihood(item, lls, greedy)   # assay's code: a bug aborts
+    pred = scored.get("pred_index")
+    metrics = {k: float(v) for k, v in scored["metrics"].items()}
+    primary = metrics.get(benchmark.metrics[0]) if benchmark.metrics[0] in metrics else \
+        next(iter(metrics.values()), None)
+    correct = None if primary is None or primary not in (0.0, 1.0) else bool(primary)
+    extracted = item.choices[pred] if pred is not None and 0 <= pred < len(item.choices) else None
+    return replace(rec, pred_index=pred, pred_index_norm=scored.get("pred_index_norm"),
+                   extracted=extracted, correct=correct, metrics=metrics)
+
+
+async def _generate(item: BenchItem, ctx: ExampleContext, benchmark: Benchmark,
+                    system: str | None) -> BenchRecord:
+    messages = chat_messages(item.prompt, system)
+    rec = _base_record(item, "generate", system, item.prompt)
+    request = InferenceRequest(messages=messages, settings=ctx.settings, example_id=item.id,
+                               extra={"index": item.index, "gold": item.answer})
+    completion, error, cached, attempts, latency = await infer_request(item, request, ctx)
+    rec = replace(rec, error=error, cached=cached, attempts=attempts, latency_s=round(latency, 6))
+    if completion is None:
+        return rec
+    rec = replace(rec, prediction=completion.text, input_tokens=completion.input_tokens,
+                  output_tokens=completion.output_tokens, finish_reason=completion.finish_reason)
+    scored = benchmark.score_generation(item, completion.text)   # assay's code: a bug aborts
+    metrics = {k: float(v) for k, v in scored["metrics"].items()}
+    primary = next(iter(metrics.values()), None)
+    return replace(rec, extracted=scored.get("extracted"), metrics=metrics,
+                   correct=None if primary is None else bool(primary))
+
+
+async def run_bench_item(item: BenchItem, ctx: ExampleContext, *, benchmark: Benchmark,
+                         method: str, system: str | None) -> BenchRecord:
+    """One benchmark item through the chosen scoring path."""
+    chosen = choose_method(benchmark, item, method, ctx.backend)
+    if chosen == "loglikelihood":
+        return await _loglikelihood(item, ctx, benchmark, system)
+    return await _generate(item, ctx, benchmark, system)

@@ -1,0 +1,88 @@
+"""The gen_qa task (Nova): a model answers each query; built-in metrics, scorer presets and
+the user's processors score the answer against the reference."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from ...backends.base import ModelSpec
+from ...backends.retry import RetryPolicy
+from ...config.paths import resolve_path
+from ...data.gen_qa import GenQADataset
+from ...errors import ConfigError, TaskNotAvailable
+from ...metrics import GenQAScorer, resolve_metrics
+from ...results.run_result import RunResult
+from ..base import Executed, RunSpec, Task
+from .finalize import finalize_gen_qa
+from .pipeline import GenQAState, run_example
+from .scoring import load_scorers
+
+__all__ = ["GenQATask"]
+
+
+class GenQATask(Task):
+    name = "gen_qa"
+    strategies = ("gen_qa",)
+    uses_processor = True
+
+    def check(self) -> None:
+        super().check()
+        proc = self.recipe.processor
+        if proc is not None and proc.preset_reward_function:
+            raise TaskNotAvailable(f"processor.preset_reward_function "
+                                   f"{proc.preset_reward_function} is not available yet",
+                                   field="processor.preset_reward_function")
+        if not self.recipe.assay.data:
+            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
+                              field="assay.data")
+
+    async def open(self) -> None:
+        recipe, a = self.recipe, self.recipe.assay
+        if recipe.inference.reasoning_effort is not None:
+            print(f"warning: inference.reasoning_effort={recipe.inference.reasoning_effort} is "
+                  f"a Nova 2 Lite setting; {a.model} ignores it", file=sys.stderr)
+        self.metric_names = resolve_metrics(a.metrics)
+        self.scorer = GenQAScorer(self.metric_names)
+        self.scorers = load_scorers(a.scorers, self.metric_names) if a.scorers else []
+        self.dataset = GenQADataset(resolve_path(a.data, self.base), limit=a.limit)
+        self.info = self.dataset.validate()
+        self.processor = None
+        proc = recipe.processor
+        if proc is not None and proc.active:
+            from ...processors.loader import load_processor
+            self.processor = load_processor(proc, base_dir=self.base,
+                                            retry=RetryPolicy(seed=a.seed))
+        elif proc is not None and (proc.preprocessing.enabled or proc.postprocessing.enabled):
+            print("note: the recipe's processor block names no lambda_arn, path or url; "
+                  "it is inactive", file=sys.stderr)
+
+    async def aclose(self) -> None:
+        if getattr(self, "processor", None) is not None:
+            await self.processor.aclose()
+
+    def runs(self) -> list[RunSpec]:
+        a, proc = self.recipe.assay, self.recipe.processor
+        state = GenQAState(scorer=self.scorer, processor=self.processor,
+                           preprocess=bool(self.processor and proc.preprocessing.enabled),
+                           postprocess=bool(self.processor and proc.postprocessing.enabled),
+                           scorers=tuple(self.scorers))
+        return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(a.model, a.model_args),
+                        info=self.info, samples=self.dataset.iter_samples, run_one=run_example,
+                        fingerprint=self.metric_names, label=self.recipe.run.name,
+                        state=state)]
+
+    def finalize(self, executed: Executed) -> RunResult:
+        return finalize_gen_qa(self.recipe, executed.store, executed.manifest,
+                               executed.unit_ids, self.scorer, self.metric_names,
+                               executed.model, executed.start, self.scorers)
+
+    def print_summary(self, result: RunResult) -> None:
+        from ...reports.console import print_summary
+        print_summary(result.summary, title=f"{self.recipe.run.name} · {result.model}")
+
+    @classmethod
+    def write_report(cls, run_dir: Path) -> list[Path]:
+        from ...reports.html import write_gen_qa_report
+        return [write_gen_qa_report(run_dir)]

@@ -1,0 +1,78 @@
+"""The llm_judge task (Nova): every pair judged forward and backward by the judge model,
+reconciled, then Nova's judge metrics, a Bradley-Terry win rate with a bootstrap CI, position
+consistency and agreement with human labels."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from ...backends.base import ModelSpec
+from ...config.paths import resolve_path
+from ...data.llm_judge import LLMJudgeDataset
+from ...errors import ConfigError
+from ...results.run_result import RunResult
+from ..base import Executed, RunSpec, Task
+from .pipeline import run_judge_example
+from .summary import finalize_judge, print_judge
+
+__all__ = ["PairwiseJudgeTask"]
+
+
+class PairwiseJudgeTask(Task):
+    name = "llm_judge"
+    model_key = "judge.model"
+    model_option = "--judge"
+    strategies = ("judge",)
+    #: the prompt template's version (part of the fingerprint)
+    prompt_version = 1
+    rubric = False
+
+    def check(self) -> None:
+        super().check()
+        if not self.recipe.assay.data:
+            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
+                              field="assay.data")
+
+    async def open(self) -> None:
+        a = self.recipe.assay
+        self.dataset = LLMJudgeDataset(resolve_path(a.data, self.base), limit=a.limit)
+        self.info = self.dataset.validate()
+
+    def run_one(self):
+        return functools.partial(run_judge_example, followup=self.recipe.judge.followup)
+
+    def runs(self) -> list[RunSpec]:
+        j = self.recipe.judge
+        return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(j.model, j.model_args),
+                        info=self.info, samples=self.dataset.iter_samples,
+                        run_one=self.run_one(),
+                        fingerprint={"judge": j.model_dump(),
+                                     "prompt_version": self.prompt_version,
+                                     "task": self.recipe.evaluation.task},
+                        label=self.recipe.run.name)]
+
+    def finalize(self, executed: Executed) -> RunResult:
+        return finalize_judge(self.recipe, executed.store, executed.manifest,
+                              executed.unit_ids, executed.model, executed.start,
+                              rubric=self.rubric)
+
+    def print_summary(self, result: RunResult) -> None:
+        print_judge(result.summary, self.recipe.run.name, result.model)
+
+    @classmethod
+    def write_report(cls, run_dir: Path) -> list[Path]:
+        from ...reports.judge_html import write_judge_report
+        return [write_judge_report(run_dir), *cls._figures(run_dir)]
+
+    @staticmethod
+    def _figures(run_dir: Path) -> list[Path]:
+        """The six-panel PNG beside the page (also inline in it), for slides and READMEs."""
+        import json
+
+        from ...reports.judge_figure import write_judge_figure
+
+        summary = json.loads((Path(run_dir) / "metrics.json").read_text(encoding="utf-8"))
+        return [write_judge_figure(summary, Path(run_dir) / "judge_summary.png",
+                                   title=f"{Path(run_dir).name}: B vs A judged by "
+                                         f"{summary.get('model')}")]
