@@ -37,7 +37,7 @@ _EXPORTS = {
     "reweight_run": "assay.tasks.rubric_judge.reweight",
     "run_tournament": "assay.tasks.pairwise_judge.tournament",
     "generate_pairs": "assay.tasks.gen_qa.generate",
-    "report_run": "assay.reports.run_report",
+    "report_run": "assay.tasks.reporting",
     "get_benchmarks": "assay.benchmarks",
     "get_benchmark_properties": "assay.benchmarks",
     "AssayError": "assay.errors",

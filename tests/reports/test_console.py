@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from rich.console import Console
 
-from assay.reports.bench_console import print_benchmark, print_comparison
+from assay.tasks.benchmark.console import print_benchmark, print_comparison
 from assay.reports.console import clean_text, print_summary, safe_markup
 
 NAN = math.nan

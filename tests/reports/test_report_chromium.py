@@ -265,7 +265,7 @@ def test_benchmark_report_does_not_run_hostile_text(tmp_path, capsys):
 def test_huge_responses_give_a_small_page_that_renders_fast(tmp_path, capsys):
     """300 responses of 1 MB each: the page stays under 5 MB (texts cut at 2,000 characters,
     the full text kept in examples.jsonl) and Chromium renders it in under 10 s."""
-    from assay.reports import write_gen_qa_report
+    from assay.tasks.gen_qa.report import write_gen_qa_report
 
     data = write_jsonl(tmp_path / "d.jsonl", [{"query": "q", "response": "gold"}])
     assert main(["run", str(write_recipe(tmp_path / "r.yaml")), "--data", str(data),

@@ -13,8 +13,10 @@ import pytest
 
 import assay.reports
 from assay.cli.app import main
-from assay.reports import (report_run, write_gen_qa_report, write_html_report,
-                           write_judge_report, write_rubric_report)
+from assay.tasks import report_run
+from assay.tasks.gen_qa.report import write_gen_qa_report, write_html_report
+from assay.tasks.pairwise_judge.report import write_judge_report
+from assay.tasks.rubric_judge.report import write_rubric_report
 from tests.conftest import write_jsonl, write_recipe
 from tests.tasks.test_golden_outputs import _rubric_yaml
 
@@ -106,7 +108,7 @@ def test_gen_qa_cards_and_segments(tmp_path, capsys):
 
 def test_judge_report(judge_run):
     written = report_run(judge_run)
-    assert [p.name for p in written] == ["judge_summary.png", "report.html"]
+    assert [p.name for p in written] == ["report.html", "judge_summary.png"]
     page = (judge_run / "report.html").read_text(encoding="utf-8")
     s = json.loads((judge_run / "metrics.json").read_text())
     recs = [json.loads(x) for x in (judge_run / "examples.jsonl").read_text().splitlines()]

@@ -377,18 +377,9 @@ def _cmd_benchmarks(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import json
+    from ..tasks.reporting import report_run
 
-    from ..errors import RunStateError
-    from ..tasks.registry import resolve_task
-
-    run_dir = Path(args.run_dir)
-    try:
-        task = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))["task"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise RunStateError("not a finished assay run (no readable metrics.json)",
-                            file=run_dir) from None
-    for path in resolve_task(str(task)).write_report(run_dir):
+    for path in report_run(args.run_dir):
         print(path)
     return 0
 

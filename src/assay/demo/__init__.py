@@ -12,7 +12,7 @@ DEMO_DIR = Path(__file__).resolve().parent
 def run_demo(*, output_dir: str = "runs", limit: int | None = None, model: str | None = None,
              model_args: list[str] | None = None, progress: str = "auto"):
     from ..config.loader import load_recipe, parse_assignment
-    from ..reports.html import write_html_report
+    from ..tasks.gen_qa.report import write_html_report
     from ..runner.run import RunOptions, evaluate
 
     # a path given here is the caller's (the working directory's), not the demo recipe's

@@ -13,7 +13,7 @@ from assay.data.gen_qa import GenQADataset
 from assay.stats.intervals import mean_stderr
 from assay.prompts.chat import chat_messages
 from assay.backends.types import InferenceRequest
-from assay.reports.html import write_html_report
+from assay.tasks.gen_qa.report import write_html_report
 from assay.results.native import NativeWriter, write_json
 from assay.results.nova import NovaWriter, task_key, write_results_json
 from assay.results.records import ExampleRecord

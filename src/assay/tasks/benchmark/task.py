@@ -101,7 +101,7 @@ class BenchmarkTask(Task):
                          summary=summary, paths=paths)
 
     def print_summary(self, result: RunResult) -> None:
-        from ...reports.bench_console import print_benchmark, print_comparison
+        from .console import print_benchmark, print_comparison
 
         print_benchmark(result.summary, title=f"{self.recipe.run.name} · {result.model}")
         base = getattr(self, "_base_summary", None)
@@ -111,5 +111,21 @@ class BenchmarkTask(Task):
 
     @classmethod
     def write_report(cls, run_dir: Path) -> list[Path]:
-        from ...reports.run_report import report_run   # the page, and the comparison figure
-        return report_run(run_dir)
+        """report.html, and comparison.png redrawn from comparison.json when there is one."""
+        import json
+
+        from ...errors import RunStateError
+        from .report import write_benchmark_report
+
+        d = Path(run_dir)
+        written = [write_benchmark_report(d)]
+        comp_path = d / "comparison.json"
+        if comp_path.is_file():
+            try:
+                comparison = json.loads(comp_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise RunStateError("unreadable comparison.json", file=comp_path) from None
+            if comparison.get("primary_metric") is not None:
+                from .figure import write_comparison_figure
+                written.append(write_comparison_figure(comparison, d / "comparison.png"))
+        return written

@@ -84,5 +84,5 @@ class GenQATask(Task):
 
     @classmethod
     def write_report(cls, run_dir: Path) -> list[Path]:
-        from ...reports.html import write_gen_qa_report
+        from .report import write_gen_qa_report
         return [write_gen_qa_report(run_dir)]

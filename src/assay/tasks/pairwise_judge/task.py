@@ -62,7 +62,7 @@ class PairwiseJudgeTask(Task):
 
     @classmethod
     def write_report(cls, run_dir: Path) -> list[Path]:
-        from ...reports.judge_html import write_judge_report
+        from .report import write_judge_report
         return [write_judge_report(run_dir), *cls._figures(run_dir)]
 
     @staticmethod
@@ -70,7 +70,7 @@ class PairwiseJudgeTask(Task):
         """The six-panel PNG beside the page (also inline in it), for slides and READMEs."""
         import json
 
-        from ...reports.judge_figure import write_judge_figure
+        from .figure import write_judge_figure
 
         summary = json.loads((Path(run_dir) / "metrics.json").read_text(encoding="utf-8"))
         return [write_judge_figure(summary, Path(run_dir) / "judge_summary.png",

@@ -51,7 +51,7 @@ def add_rubric_summary(summary: dict[str, Any], rows: list[dict[str, Any]], run_
         rubric["calibration"] = {"buckets": buckets, "reliability": reliability}
     summary["rubric"] = rubric
     try:
-        from ...reports.rubric_figures import write_calibration_figure, write_criteria_figure
+        from .figures import write_calibration_figure, write_criteria_figure
         write_calibration_figure(buckets, reliability, run_dir / "rubric_calibration.png")
         write_criteria_figure(rubric["distributions"], [m for m in margins if m is not None],
                               run_dir / "rubric_criteria.png")

@@ -21,5 +21,5 @@ class RubricJudgeTask(PairwiseJudgeTask):
 
     @classmethod
     def write_report(cls, run_dir: Path) -> list[Path]:
-        from ...reports.rubric_html import write_rubric_report
+        from .report import write_rubric_report
         return [write_rubric_report(run_dir), *cls._figures(run_dir)]

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .bench_html_parts import (EXTRA_CSS, JS, comparison_section, esc, header_section,
+from .report_parts import (EXTRA_CSS, JS, comparison_section, esc, header_section,
                                header_subtitle, item_browser, overall_section,
                                subtask_section)
-from .html_page import ITEM_BUDGET, iter_records, page, read_json, run_title
+from ...reports.html_page import ITEM_BUDGET, iter_records, page, read_json, run_title
 
 __all__ = ["write_benchmark_report", "MAX_ITEMS"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import assay
-from assay.reports.html import write_html_report
+from assay.tasks.gen_qa.report import write_html_report
 from tests.conftest import write_jsonl, write_recipe
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..stats.intervals import finite_or_none
-from .console import clean_text, format_interval, plain
+from ...stats.intervals import finite_or_none
+from ...reports.console import clean_text, format_interval, plain
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -4,7 +4,7 @@ against human labels when the data has them, segments, and a pair browser showin
 pair the prompt, both responses, both passes' raw judge text (rationale and verdict), the
 verdicts, the reconciled outcome, the human label and the error.
 
-:func:`judge_page` builds the page for the rubric report too (:mod:`assay.reports.rubric_html`
+:func:`judge_page` builds the page for the rubric report too (:mod:`assay.tasks.rubric_judge.report`
 adds its sections and per-pair details). Reads only ``metrics.json``, ``run.json`` and
 ``examples.jsonl``; every piece of model or dataset text is HTML-escaped and long texts are
 cut (the full text stays in the records)."""
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .html_page import (ITEM_BUDGET, bar, card, cards, ci_text, clip, esc, figure_img,
+from ...reports.html_page import (ITEM_BUDGET, bar, card, cards, ci_text, clip, esc, figure_img,
                         filter_check, filter_select, iter_records, long_text, note, page,
                         pct, read_json, run_title, search_box, segment_attrs, segment_filters)
 
@@ -62,7 +62,7 @@ def headline_cards(s: dict[str, Any]) -> str:
 
 
 def figure_section(s: dict[str, Any], title: str) -> str:
-    from .judge_figure import write_judge_figure
+    from .figure import write_judge_figure
 
     img = figure_img(lambda p: write_judge_figure(s, p, title=title),
                      "six panels: outcome counts, win rate with 95% CI, preference share, "

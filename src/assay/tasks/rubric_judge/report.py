@@ -1,5 +1,5 @@
 """The HTML report of a rubric judge run (task ``rubric_llm_judge``, ``report.html``):
-everything of the pairwise judge report (:mod:`assay.reports.judge_html`), plus the weighted
+everything of the pairwise judge report (:mod:`assay.tasks.pairwise_judge.report`), plus the weighted
 scores A and B and their margin, calibration against human labels (by |margin| bucket and a
 reliability diagram), criterion score distributions, the reweighted results written by
 ``assay rubric reweight`` (``reweighted/<tag>/``) when there are any, and for each pair the
@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .html_page import (card, cards, ci_text, clip, esc, figure_img, fmt, long_text, note, pct,
+from ...reports.html_page import (card, cards, ci_text, clip, esc, figure_img, fmt, long_text, note, pct,
                         read_json)
-from .judge_html import MAX_EXAMPLES, judge_page
+from ..pairwise_judge.report import MAX_EXAMPLES, judge_page
 
 __all__ = ["write_rubric_report", "MAX_EXAMPLES"]
 
@@ -39,7 +39,7 @@ def _rubric_cards(s: dict[str, Any]) -> str:
 
 
 def _calibration(run_dir: Path, s: dict[str, Any]) -> str:
-    from .rubric_figures import write_calibration_figure
+    from .figures import write_calibration_figure
 
     r = s.get("rubric") or {}
     cal = r.get("calibration") if isinstance(r.get("calibration"), dict) else None
@@ -77,7 +77,7 @@ def _calibration(run_dir: Path, s: dict[str, Any]) -> str:
 
 
 def _criteria(run_dir: Path, s: dict[str, Any]) -> str:
-    from .rubric_figures import write_criteria_figure
+    from .figures import write_criteria_figure
 
     r = s.get("rubric") or {}
     dist = r.get("distributions") if isinstance(r.get("distributions"), dict) else {}

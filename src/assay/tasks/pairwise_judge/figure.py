@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .plot_helpers import count_of as _count
-from .plot_helpers import finite_or_none as _num
-from .plot_helpers import safe_label as _safe_label
+from ...reports.plot_helpers import count_of as _count
+from ...reports.plot_helpers import finite_or_none as _num
+from ...reports.plot_helpers import safe_label as _safe_label
 
 __all__ = ["write_judge_figure"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .plot_helpers import finite_or_none, safe_label
+from ...reports.plot_helpers import finite_or_none, safe_label
 
 __all__ = ["write_comparison_figure"]
 

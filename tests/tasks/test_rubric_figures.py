@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from assay.reports.rubric_figures import (
+from assay.tasks.rubric_judge.figures import (
     write_calibration_figure,
     write_criteria_figure,
 )

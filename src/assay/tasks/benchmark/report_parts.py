@@ -1,4 +1,4 @@
-"""The pieces of the benchmark HTML report (see :mod:`assay.reports.bench_html`): its extra
+"""The pieces of the benchmark HTML report (see :mod:`assay.tasks.benchmark.report`): its extra
 style and script, and one function per section, on the shared page shell of
 :mod:`assay.reports.html_page`. Every piece of model or dataset text goes through :func:`esc`
 (long texts through :func:`~assay.reports.html_page.long_text`); nothing is loaded from outside
@@ -10,9 +10,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .html_page import CSS as _BASE_CSS
-from .html_page import bar as _bar
-from .html_page import (card, cards, esc, figure_img, filter_check, fmt, long_text, png_img,
+from ...reports.html_page import CSS as _BASE_CSS
+from ...reports.html_page import bar as _bar
+from ...reports.html_page import (card, cards, esc, figure_img, filter_check, fmt, long_text, png_img,
                         search_box)
 
 __all__ = ["CSS", "EXTRA_CSS", "JS", "esc", "fmt", "header_subtitle", "header_section",
@@ -188,7 +188,7 @@ def comparison_section(comp: dict[str, Any], png: Path | None) -> str:
     if png is not None and png.is_file():
         h.append(f"<p>{png_img(png.read_bytes(), alt)}</p>")
     elif comp.get("primary_metric") is not None:
-        from .bench_figure import write_comparison_figure
+        from .figure import write_comparison_figure
 
         h.append(f"<p>{figure_img(lambda p: write_comparison_figure(comp, p), alt)}</p>")
     return "".join(h)

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .html_page import (ITEM_BUDGET, bar, card, cards, ci_text, clip, esc, fmt, iter_records,
+from ...reports.html_page import (ITEM_BUDGET, bar, card, cards, ci_text, clip, esc, fmt, iter_records,
                         long_text, note, page, read_json, run_title, search_box, segment_attrs,
                         segment_filters, filter_check)
 

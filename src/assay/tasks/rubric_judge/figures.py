@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assay.stats.calibration import margin_histogram
+from ...stats.calibration import margin_histogram
 
-from .plot_helpers import count_of as _count
-from .plot_helpers import finite_or_none as _num
-from .plot_helpers import safe_label as _safe_label
+from ...reports.plot_helpers import count_of as _count
+from ...reports.plot_helpers import finite_or_none as _num
+from ...reports.plot_helpers import safe_label as _safe_label
 
 __all__ = ["write_calibration_figure", "write_criteria_figure"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import assay
-from assay.reports.bench_html import write_benchmark_report
+from assay.tasks.benchmark.report import write_benchmark_report
 from assay.runner.run import RunOptions
 
 from ..conftest import ASSAY, ROOT
@@ -150,6 +150,6 @@ def test_assay_report_regenerates(compared):
     ("no significant difference at 0.05", "v-none"),
     ("no verdict: no scored items in common", "v-none")])
 def test_verdict_colour(verdict, cls):
-    from assay.reports.bench_html_parts import verdict_class
+    from assay.tasks.benchmark.report_parts import verdict_class
 
     assert verdict_class(verdict) == cls

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from assay.reports.judge_figure import write_judge_figure  # noqa: E402
+from assay.tasks.pairwise_judge.figure import write_judge_figure  # noqa: E402
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 
