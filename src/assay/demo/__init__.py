@@ -1,4 +1,5 @@
-"""The offline demo: the support-ticket set on the embedded model, then the HTML report."""
+"""The offline demo: the support-ticket set on the embedded model (the run writes its HTML
+report)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ DEMO_DIR = Path(__file__).resolve().parent
 def run_demo(*, output_dir: str = "runs", limit: int | None = None, model: str | None = None,
              model_args: list[str] | None = None, progress: str = "auto"):
     from ..config.loader import load_recipe, parse_assignment
-    from ..tasks.gen_qa.report import write_html_report
     from ..runner.run import RunOptions, evaluate
 
     # a path given here is the caller's (the working directory's), not the demo recipe's
@@ -26,6 +26,5 @@ def run_demo(*, output_dir: str = "runs", limit: int | None = None, model: str |
         overrides[f"assay.model_args.{k}"] = v
     recipe = load_recipe(DEMO_DIR / "recipe.yaml", overrides)
     result = evaluate(recipe, RunOptions(overwrite=True, progress=progress, recipe_dir=DEMO_DIR))
-    report = write_html_report(result.run_dir)
-    print(f"report: {report}")
+    print(f"report: {result.paths.get('report', result.run_dir / 'report.html')}")
     return result

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, MissingDependency
+from ..stats.intervals import finite_or_none
 
 __all__ = ["QueryResult", "query_run", "open_run", "metric_rows", "comparison_rows",
            "METRIC_COLUMNS", "COMPARISON_COLUMNS", "to_csv", "to_json", "jsonable"]
@@ -60,10 +61,8 @@ _RUBRIC_KEYS = frozenset({"weighted_score_A", "weighted_score_B", "score_margin"
 
 # -- metrics.json → rows -------------------------------------------------------------------
 def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else None
+    """A finite number from metrics.json, or None (text is not a number here)."""
+    return None if isinstance(v, str) else finite_or_none(v)
 
 
 def _int(v: Any) -> int | None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .run_lock import lock_holder
+from ..stats.intervals import finite_or_none
 
 __all__ = ["RunInfo", "list_runs", "read_run", "sort_runs", "SORT_KEYS"]
 
@@ -122,10 +123,8 @@ class RunInfo:
 
 # -- reading one run -----------------------------------------------------------------------
 def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else None
+    """A finite number from metrics.json, or None (text is not a number here)."""
+    return None if isinstance(v, str) else finite_or_none(v)
 
 
 def _int(v: Any) -> int | None:

@@ -16,19 +16,11 @@ from ...config.paths import resolve_path
 from ...config.recipe import Recipe
 from ...errors import BenchmarkDataMissing, ConfigError
 from ...results.nova import task_key
+from ..base import DatasetInfo
 
-__all__ = ["BenchPlan", "BenchInfo", "plan_benchmark", "STRATEGIES"]
+__all__ = ["BenchPlan", "plan_benchmark", "STRATEGIES"]
 
 STRATEGIES = ("zs", "zs_cot", "fs", "fs_cot")
-
-
-@dataclass(frozen=True)
-class BenchInfo:
-    """What the runner needs to know of the data: where, how many, and its digest."""
-
-    path: str
-    rows: int
-    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +32,7 @@ class BenchPlan:
     cot: bool
     root: Path
     items: list[BenchItem]
-    info: BenchInfo
+    info: DatasetInfo
 
     def key(self, task: str, subtask: str = "") -> str:
         """``custom|<task>_<strategy>|<shots>`` overall (the recipe's task name), and
@@ -108,7 +100,7 @@ def plan_benchmark(recipe: Recipe, base: Path | None = None) -> BenchPlan:
     digest = hashlib.sha256()
     for it in items:
         digest.update(json.dumps(it.to_dict(), sort_keys=True, default=str).encode())
-    info = BenchInfo(path=str(root), rows=len(items), fingerprint=digest.hexdigest())
+    info = DatasetInfo(path=str(root), rows=len(items), fingerprint=digest.hexdigest())
     return BenchPlan(bench, subtasks, strategy, shots, cot, root, items, info)
 
 
