@@ -38,7 +38,7 @@ def _rubric_yaml(i: int) -> str:
 
 
 def _normalise(text: str, tmp: Path) -> str:
-    text = text.replace(str(tmp), "<TMP>")
+    text = text.replace(str(tmp), "<TMP>").replace(str(FIXTURES.parents[2]), "<REPO>")
     text = re.sub(r'"(start_time|end_time|total_evaluation_time_secondes|date_id|'
                   r'created|finished)": ("[^"]*"|[0-9.eE+-]+)', r'"\1": "<T>"', text)
     return re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(\.\d+)?", "<DATE>", text)
