@@ -20,6 +20,13 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ASSAY_CACHE_DIR", str(cache))
 
 
+@pytest.fixture(autouse=True)
+def _isolated_jobs(tmp_path_factory, monkeypatch):
+    """Each test gets its own background-job store, never the user's."""
+    monkeypatch.setenv("ASSAY_JOBS_DIR", str(tmp_path_factory.mktemp("assay-jobs")))
+    monkeypatch.delenv("ASSAY_JOB_ID", raising=False)
+
+
 @pytest.fixture
 def samples() -> Path:
     if not SAMPLES.exists():

@@ -44,6 +44,7 @@ _EXPORTS = {
     "UserInputError": "assay.errors",
     "ConfigError": "assay.errors",
     "DataError": "assay.errors",
+    "jobs": "assay.jobs",   # a submodule: assay.jobs.start(...), assay.jobs.list()
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -53,7 +54,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'assay' has no attribute '{name}'")
-    value = getattr(import_module(module), name)
+    value = import_module(module) if module == f"assay.{name}" \
+        else getattr(import_module(module), name)
     globals()[name] = value
     return value
 

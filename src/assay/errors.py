@@ -12,7 +12,8 @@
     │   ├── MissingDependency       an optional extra is not installed (carries the install hint)
     │   └── RunStateError           a run directory that cannot be started or resumed as asked
     ├── GenerationError             one request failed; recorded on its example, never fatal alone
-    └── RunAborted                  too many examples failed (past ``max_failure_share``): exit 4
+    ├── RunAborted                  too many examples failed (past ``max_failure_share``): exit 4
+    └── RunStopped                  stopped on request after the units in flight: exit 130
 
 Per-example failures (model errors, processor exceptions, unparseable judge output)
 are *data*: they become an ``error`` field on that example's record.
@@ -32,6 +33,7 @@ __all__ = [
     "RunStateError",
     "GenerationError",
     "RunAborted",
+    "RunStopped",
     "location",
 ]
 
@@ -138,3 +140,10 @@ class RunAborted(AssayError):
     Exit code 4 (see :mod:`assay.cli.exit_codes`); finished work is kept for ``--resume``."""
 
     exit_code = 4
+
+
+class RunStopped(AssayError):
+    """The run was asked to stop (``assay jobs stop``): the units in flight finished and were
+    written, no new one started. Exit code 130; ``--resume`` continues."""
+
+    exit_code = 130

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import compare_cmd, query_cmd, runs_cmd  # light: argparse only
+from . import compare_cmd, jobs_cmd, query_cmd, runs_cmd  # light: argparse only
 
 __all__ = ["main", "build_parser"]
 
@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs_cmd.add_parser(sub)
     query_cmd.add_parser(sub)
     compare_cmd.add_parser(sub)
+    jobs_cmd.add_parser(sub, run_options=_add_run_options)
     return parser
 
 
@@ -254,10 +255,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(f"task {recipe.evaluation.task} calls the model named by "
                           f"{task_cls.model_key}; -m/--model has no use here: choose it with "
                           f"{task_cls.model_option}", field="-m")
+    events = None
+    if os.environ.get("ASSAY_JOB_ID"):   # a background job: steps go to the job store
+        from ..jobs.events import JobEvents
+        events = JobEvents.from_environ(recipe)
     options = RunOptions(resume=args.resume, overwrite=args.overwrite,
                          progress="none" if args.quiet else args.progress,
                          print_summary=not args.quiet, recipe_dir=recipe_dir,
-                         retry_errors=args.retry_errors)
+                         retry_errors=args.retry_errors, events=events)
     from ..compare.gates import check_gates, parse_gate_specs
     parse_gate_specs(args.fail_under)   # a malformed gate is exit 2 before any model call
     result = evaluate(recipe, options)
@@ -406,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
                    "generate": _cmd_generate, "tournament": _cmd_tournament,
                    "rubric": _cmd_rubric, "benchmarks": _cmd_benchmarks,
                    "runs": runs_cmd.run, "query": query_cmd.run,
-                   "compare": compare_cmd.run}[args.command]
+                   "compare": compare_cmd.run, "jobs": jobs_cmd.run}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:
@@ -416,7 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     except AssayError as exc:
         if debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        from ..errors import RunStopped
+        print(f"{'stopped' if isinstance(exc, RunStopped) else 'error'}: {exc}",
+              file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: finished units are kept; rerun with --resume to continue",

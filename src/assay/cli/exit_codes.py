@@ -14,14 +14,16 @@ code   meaning
 4      the run aborted: more examples failed than ``assay.max_failure_share`` allows, or no
        example could be scored at all. Finished work is kept; ``--resume`` continues
 5      a quality gate failed (``--fail-under``, ``assay compare --fail-on-regression``)
-130    interrupted (Ctrl-C); finished work is kept; ``--resume`` continues
+124    ``assay jobs wait --timeout``: the job is still running
+130    interrupted (Ctrl-C, or ``assay jobs stop``); finished work is kept; ``--resume``
+       continues
 =====  ==========================================================================
 """
 
 from __future__ import annotations
 
 __all__ = ["OK", "INTERNAL", "BAD_INPUT", "EXAMPLES_FAILED", "ABORTED", "GATE_FAILED",
-           "INTERRUPTED", "EXIT_CODES"]
+           "TIMED_OUT", "INTERRUPTED", "EXIT_CODES"]
 
 OK = 0
 INTERNAL = 1
@@ -29,6 +31,7 @@ BAD_INPUT = 2
 EXAMPLES_FAILED = 3
 ABORTED = 4
 GATE_FAILED = 5
+TIMED_OUT = 124
 INTERRUPTED = 130
 
 EXIT_CODES = {
@@ -40,5 +43,6 @@ EXIT_CODES = {
     ABORTED: "aborted: too many failures (assay.max_failure_share) or nothing scored; "
              "--resume continues",
     GATE_FAILED: "a quality gate failed (--fail-under, compare --fail-on-regression)",
+    TIMED_OUT: "assay jobs wait --timeout: the job is still running",
     INTERRUPTED: "interrupted; --resume continues",
 }

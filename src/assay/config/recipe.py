@@ -154,6 +154,7 @@ class AssaySection(StrictModel):
     metrics: list[str] | None = None
     max_failure_share: float = Field(default=0.05, ge=0.0, le=1.0, allow_inf_nan=False)
     unit_size: int | None = Field(default=None, ge=1, le=100_000)
+    ray_address: str | None = None   # join this Ray cluster (ray://host:10001, auto, host:port)
     limit: int | None = Field(default=None, ge=1)
     scorers: list[ScorerEntry] = Field(default_factory=list)
     benchmark: BenchmarkSection = BenchmarkSection()

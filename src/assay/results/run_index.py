@@ -33,7 +33,7 @@ from ..stats.intervals import finite_or_none
 __all__ = ["RunInfo", "list_runs", "read_run", "sort_runs", "SORT_KEYS"]
 
 #: Manifest status → the status shown.
-_STATUS = {"succeeded": "finished", "failed": "failed", "aborted": "aborted",
+_STATUS = {"succeeded": "finished", "failed": "failed", "aborted": "aborted", "stopped": "stopped",
            "running": "running"}
 #: Folders inside a run that never hold a nested run.
 _NOT_RUNS = frozenset({"units", "eval_results", "figures", "details"})
@@ -290,7 +290,7 @@ def list_runs(output_dir: str | Path, *,
     return runs
 
 
-_STATUS_ORDER = {"running": 0, "finished": 1, "failed": 2, "aborted": 3}
+_STATUS_ORDER = {"running": 0, "finished": 1, "failed": 2, "stopped": 3, "aborted": 4}
 
 
 def sort_runs(runs: list[RunInfo], key: str = "date") -> list[RunInfo]:

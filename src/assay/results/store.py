@@ -196,15 +196,16 @@ class RunStore:
                 f"{_short(a.get(k, '<unset>'))}, now {_short(b.get(k, '<unset>'))}){more}; "
                 "use --overwrite to start over")
 
-    def close(self, *, error: str | None = None) -> None:
-        """Release the lock. A run that did not finish is marked ``aborted`` first."""
+    def close(self, *, error: str | None = None, status: str = "aborted") -> None:
+        """Release the lock. A run that did not finish is marked ``status`` first
+        (``aborted``, or ``stopped`` after a graceful stop)."""
         if not self.lock.held:
             return
         try:
             if self._status == "running":
                 try:
                     manifest = self.read_manifest()
-                    manifest.update(status="aborted", aborted=time.time())
+                    manifest.update(status=status, aborted=time.time())
                     if error:
                         manifest["error"] = error[:500]
                     self.write_manifest(manifest)

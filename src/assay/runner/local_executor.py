@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..errors import RunAborted
+from ..errors import RunAborted, RunStopped
 from .executor import ExecutionJob
 from .plan import Unit
+from .stop import stop_requested
 
 __all__ = ["LocalExecutor"]
 
@@ -99,10 +100,15 @@ class LocalExecutor:
                 gate.release()
 
         try:
+            stopped = False
             for unit, batch in _group(samples, units):
                 if unit.id in finished and unit.id not in redo:
                     continue
                 await gate.acquire()
+                if stop_requested():   # finish the units in flight, start no new one
+                    gate.release()
+                    stopped = True
+                    break
                 if errors:
                     raise errors[0]
                 self._check_abort()
@@ -115,6 +121,9 @@ class LocalExecutor:
                     raise errors[0]
             if errors:
                 raise errors[0]
+            if stopped:
+                raise RunStopped("stopped on request: the units in flight were finished and "
+                                 "written; --resume continues the run")
             self._check_abort()
         except BaseException:
             for t in pending:

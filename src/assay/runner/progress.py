@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = ["Progress"]
 
@@ -15,11 +15,14 @@ class Progress:
     in the hot loop."""
 
     def __init__(self, total: int, *, description: str = "evaluating", mode: str = "auto",
-                 stream: TextIO | None = None, initial: int = 0) -> None:
+                 stream: TextIO | None = None, initial: int = 0, events: Any = None) -> None:
         self.total = total
+        self.events = events           # a runner.events.RunEvents: counts, about once a second
+        self._last_event = 0.0
         self.done = initial
         self.errors = 0
         self.unparseable = 0
+        self.postfix = ""   # e.g. per-replica throughput "r1 3.1/s r2 2.9/s"
         from ..reports.console import clean_text
 
         # the run and model names are data: no terminal controls, and (rich) no markup
@@ -46,6 +49,7 @@ class Progress:
                 TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
                 TextColumn("errors {task.fields[errors]}"),
                 TextColumn("{task.fields[unparseable]}"),
+                TextColumn("{task.fields[postfix]}"),
                 TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                 console=Console(file=self.stream), refresh_per_second=8, transient=False)
             self._rich.__enter__()
@@ -53,7 +57,7 @@ class Progress:
 
             self._task = self._rich.add_task(escape(self.description), total=self.total,
                                              completed=self.done, rate="", errors=0,
-                                             unparseable="")
+                                             unparseable="", postfix="")
         return self
 
     @staticmethod
@@ -70,12 +74,28 @@ class Progress:
     def _unparseable_text(self) -> str:
         return f"unparseable {self.unparseable}" if self.unparseable else ""
 
+    def set_postfix(self, text: str) -> None:
+        """Extra text after the counts (the Ray executor's per-replica throughput); shown
+        at the next update."""
+        from ..reports.console import clean_text
+
+        self.postfix = clean_text(text)
+        if self.mode == "rich" and self._rich is not None:
+            from rich.markup import escape
+
+            self._rich.update(self._task, postfix=escape(self.postfix))
+
     def advance(self, n: int = 1, *, errors: int = 0, unparseable: int = 0) -> None:
         """``errors``: failed examples; ``unparseable``: judge outputs with no usable verdict,
         shown as they happen (they are counted apart from errors)."""
         self.done += n
         self.errors += errors
         self.unparseable += unparseable
+        if self.events is not None:
+            now = time.monotonic()
+            if now - self._last_event >= 1.0 or self.done >= self.total:
+                self._last_event = now
+                self.events.progress(self.done, self.total, self.errors)
         if self.mode == "rich" and self._rich is not None:
             self._rich.update(self._task, completed=self.done, errors=self.errors,
                               unparseable=self._unparseable_text(),
@@ -93,8 +113,10 @@ class Progress:
         pct = 100.0 * self.done / self.total if self.total else 100.0
         print(f"{self.description}: {self.done}/{self.total} ({pct:.0f}%) {self.format_rate(rate)} "
               f"errors {self.errors}{' ' + self._unparseable_text() if self.unparseable else ''} "
-              f"ETA {eta}", file=self.stream, flush=True)
+              f"ETA {eta}{' ' + self.postfix if self.postfix else ''}", file=self.stream, flush=True)
 
     def __exit__(self, *exc: object) -> None:
+        if self.events is not None:   # the last count, whatever the throttle held back
+            self.events.progress(self.done, self.total, self.errors)
         if self._rich is not None:
             self._rich.__exit__(None, None, None)

@@ -30,6 +30,7 @@ from ..results.store import RunStore
 from ..tasks.base import Executed, RunSpec, Task
 from ..tasks.registry import resolve_task
 from .context import ExampleContext
+from .events import events_of, step
 from .executor import ExecutionJob, Executor
 from .local_executor import LocalExecutor
 from .plan import default_unit_size, plan_units
@@ -48,6 +49,7 @@ class RunOptions:
     print_summary: bool = True
     recipe_dir: Path | None = None  # relative paths in the recipe resolve against it
     retry_errors: str = "transient"  # on --resume: transient | all | none
+    events: Any = None              # a runner.events.RunEvents observer (None: no-op)
 
 
 #: The run stores a call of :func:`evaluate_async` opened: their locks are released (and an
@@ -122,8 +124,10 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
             manifest.update(status="failed", error=f"no example was scored (all {n} failed)")
             RunStore(result.run_dir).write_manifest(manifest)
     except BaseException as exc:
+        from ..errors import RunStopped
         for store in stores:
-            store.close(error=f"{type(exc).__name__}: {exc}")
+            store.close(error=f"{type(exc).__name__}: {exc}",
+                        status="stopped" if isinstance(exc, RunStopped) else "aborted")
         raise
     finally:
         _OPEN_STORES.reset(token)
@@ -149,17 +153,30 @@ async def _evaluate(recipe: Recipe | str | Path | dict, options: RunOptions,
         from ..config.loader import apply_overrides
         recipe = recipe_from_dict(apply_overrides(recipe.model_dump(exclude_none=True), dotted))
     task_cls = resolve_task(recipe.evaluation.task)
+    events = events_of(options)
+    # the model step is "judging" when the model the task calls is a judge
+    model_step = "inference" if task_cls.model_key == "assay.model" else "judging"
     task = task_cls(recipe, options, base)
-    task.check()
-    await task.open()
+    with step(events, "loading"):
+        task.check()
+        await task.open()
     try:
         results = []
-        for spec in task.runs():
-            results.append(task.finalize(await execute(recipe, options, spec, base)))
-        result = task.combine(results)
+        for i, spec in enumerate(task.runs()):
+            suffix = "" if i == 0 else f" ({spec.label})"
+            with step(events, model_step + suffix):
+                executed = await execute(recipe, options, spec, base)
+            with step(events, "writing" + suffix):
+                results.append(task.finalize(executed))
+        if len(results) > 1:
+            with step(events, "combining"):
+                result = task.combine(results)
+        else:
+            result = task.combine(results)
     finally:
         await task.aclose()
-    _write_report(task_cls, result)
+    with step(events, "report"):
+        _write_report(task_cls, result)
     if options.print_summary:
         task.print_summary(result)
         print(f"outputs: {result.run_dir}")
@@ -205,6 +222,7 @@ async def execute(recipe: Recipe, options: RunOptions, spec: RunSpec, base: Path
         }), resume=options.resume, overwrite=options.overwrite)
         if opened is not None:
             opened.append(store)
+        events_of(options).run_dir(store.dir)
         rows = spec.info.rows
         concurrency = a.concurrency or backend.max_concurrency
         unit_size = a.unit_size or default_unit_size(rows, backend.cacheable)
@@ -226,19 +244,31 @@ async def execute(recipe: Recipe, options: RunOptions, spec: RunSpec, base: Path
                              retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity,
                              rng=random.Random(a.seed), task=spec.state)
         with Progress(rows, description=f"{spec.label} [{backend.name}]",
-                      mode=options.progress, initial=already) as progress:
+                      mode=options.progress, initial=already,
+                      events=events_of(options)) as progress:
             job = ExecutionJob(recipe=recipe, spec=spec, base=base, store=store, ctx=ctx,
                                progress=progress, samples=spec.samples, units=units,
                                finished=finished, redo=redo, concurrency=concurrency,
                                max_failure_share=a.max_failure_share,
                                retry=options.retry_errors)
-            await (executor or LocalExecutor()).run(job)
+            await (executor or _default_executor(recipe)).run(job)
     finally:
         await backend.aclose()
         if cache is not None:
             cache.close()
     return Executed(spec=spec, store=store, manifest=manifest, unit_ids=[u.id for u in units],
                     start=start, model=backend.name)
+
+
+def _default_executor(recipe: Recipe) -> Executor:
+    """Ray replicas when ``run.replicas`` > 1 or a Ray address is given (``assay.ray_address``
+    or RAY_ADDRESS), else this process. Ray is imported only then."""
+    address = recipe.assay.ray_address or os.environ.get("RAY_ADDRESS") or None
+    if recipe.run.replicas > 1 or address:
+        from .ray_executor import RayExecutor
+
+        return RayExecutor(recipe.run.replicas, address)
+    return LocalExecutor()
 
 
 def evaluate(recipe: Recipe | str | Path | dict, options: RunOptions | None = None,
