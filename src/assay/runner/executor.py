@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Executor", "ExecutionJob"]
+from ..errors import RunAborted
+
+__all__ = ["Executor", "ExecutionJob", "check_failure_share"]
 
 
 @dataclass
@@ -44,3 +46,14 @@ class Executor(Protocol):
         """Execute every unit not in ``job.finished`` and the retried examples of
         ``job.redo``'s units; raise RunAborted past the failure share."""
         ...
+
+
+def check_failure_share(done: int, failed: int, share: float, min_examples: int = 20) -> None:
+    """Raise :class:`RunAborted` when more than ``share`` of the ``done`` examples failed
+    (checked from the ``min_examples``-th on). Every executor applies this one rule."""
+    if done >= min_examples and failed / done > share:
+        raise RunAborted(
+            f"{failed} of {done} examples failed, more than the allowed share {share:.0%} "
+            f"(assay.max_failure_share); finished units are kept; fix the cause and rerun with "
+            f"--resume (failures of a transient kind are asked again; --retry-errors all asks "
+            f"every failed example again)")

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..errors import RunAborted, RunStopped
-from .executor import ExecutionJob
+from ..errors import RunStopped
+from .executor import ExecutionJob, check_failure_share
 from .plan import Unit
 from .stop import stop_requested
 
@@ -65,12 +65,7 @@ class LocalExecutor:
         return record
 
     def _check_abort(self) -> None:
-        if self.done >= self.min_examples and self.failed / self.done > self.max_failure_share:
-            raise RunAborted(
-                f"{self.failed} of {self.done} examples failed, more than the allowed share "
-                f"{self.max_failure_share:.0%} (assay.max_failure_share); finished units are kept; "
-                f"fix the cause and rerun with --resume (failures of a transient kind are asked "
-                f"again; --retry-errors all asks every failed example again)")
+        check_failure_share(self.done, self.failed, self.max_failure_share, self.min_examples)
 
     async def run(self, job: ExecutionJob) -> None:
         """Run every unit not in ``job.finished``, and the retried examples of ``job.redo``'s

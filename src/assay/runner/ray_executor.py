@@ -28,8 +28,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import AssayError, ConfigError, MissingDependency, RunAborted, RunStopped
-from .executor import ExecutionJob
+from ..errors import AssayError, ConfigError, MissingDependency, RunStopped
+from .executor import ExecutionJob, check_failure_share
 from .local_executor import _group
 from .plan import Unit
 from .stop import stop_requested
@@ -200,12 +200,7 @@ class RayExecutor:
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _check_abort(self) -> None:
-        if self.done >= self.min_examples and self.failed / self.done > self.max_failure_share:
-            raise RunAborted(
-                f"{self.failed} of {self.done} examples failed, more than the allowed share "
-                f"{self.max_failure_share:.0%} (assay.max_failure_share); finished units are kept; "
-                f"fix the cause and rerun with --resume (failures of a transient kind are asked "
-                f"again; --retry-errors all asks every failed example again)")
+        check_failure_share(self.done, self.failed, self.max_failure_share, self.min_examples)
 
     def _record(self, unit: Unit, dicts: list[dict[str, Any]],
                 keep: dict[int, dict] | None) -> None:
