@@ -118,7 +118,8 @@ class GenerationError(AssayError):
     """One model request failed.
 
     ``kind`` classifies it: ``rate_limit``, ``server``, ``timeout``, ``connection``,
-    ``bad_request``, ``bad_response``, ``model``. ``retryable`` says whether the
+    ``bad_request``, ``bad_response``, ``model``, ``schema`` (a reply that does not follow the
+    requested structured output). ``retryable`` says whether the
     retry loop may try again; ``retry_after`` is the server's hint in seconds.
     """
 

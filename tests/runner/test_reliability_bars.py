@@ -109,9 +109,10 @@ class _FaultyServer:
 
     FAULTS = ("429", "500", "stall", "truncated")
 
-    def __init__(self, fault_share: float = 0.0, seed: int = 0) -> None:
+    def __init__(self, fault_share: float = 0.0, seed: int = 0, stall: float = 1.5) -> None:
         self.rng = random.Random(seed)
         self.fault_share = fault_share
+        self.stall = stall
         self.lock = threading.Lock()
         self.count = 0
         self.faults: dict[str, int] = {k: 0 for k in self.FAULTS}
@@ -147,7 +148,7 @@ class _FaultyServer:
                 if kind == "500":
                     return self._send(500, {"error": {"message": "boom"}})
                 if kind == "stall":
-                    time.sleep(1.5)
+                    time.sleep(outer.stall)
                     return self._send(500, {"error": {"message": "late"}})
                 doc = {"id": "x", "object": "chat.completion", "model": "m", "choices": [
                     {"index": 0, "finish_reason": "stop", "message": {
@@ -194,22 +195,24 @@ def test_rel2_a_server_failing_20_percent_still_yields_a_complete_run(tmp_path, 
     n = 120
     data = write_jsonl(tmp_path / "d.jsonl", _rows(n))
     recipe = write_recipe(tmp_path / "r.yaml")
-    server = _FaultyServer(fault_share=0.2, seed=7)
+    # a stall outlasts the client's timeout by far; a healthy answer never comes near it,
+    # even on a loaded machine
+    server = _FaultyServer(fault_share=0.2, seed=7, stall=4.0)
     try:
         code = main(["run", str(recipe), "--data", str(data), "--output-dir",
                      str(tmp_path / "out"), "-m", "openai/m",
-                     "-M", f"base_url=http://127.0.0.1:{server.port}/v1", "-M", "timeout=0.5",
+                     "-M", f"base_url=http://127.0.0.1:{server.port}/v1", "-M", "timeout=2",
                      "-M", "max_retries=6", "-M", "retry_base_delay=0.01",
                      "-M", "retry_max_delay=0.05", "--concurrency", "8", "--no-cache",
                      "--progress", "none", "--quiet"])
     finally:
         server.close()
     err = capsys.readouterr().err
-    assert code == 0, err
-    assert all(v > 0 for v in server.faults.values()), server.faults
-    assert 0.12 < sum(server.faults.values()) / server.count < 0.3
     recs = [json.loads(x) for x in (tmp_path / "out" / "t" / "examples.jsonl").read_text()
             .splitlines()]
+    assert code == 0, (err, [r["error"] for r in recs if r["error"]])
+    assert all(v > 0 for v in server.faults.values()), server.faults
+    assert 0.12 < sum(server.faults.values()) / server.count < 0.3
     assert len(recs) == n and not any(r["error"] for r in recs)
     assert all(r["prediction"] == r["query"].upper() for r in recs)
     # retries are bounded: at most 1 + max_retries requests for any example

@@ -134,6 +134,7 @@ class LocalBackend:
         except (gguf.GGUFError, OSError):
             self.gguf_info = {}  # llama.cpp will say what is wrong when it loads the file
         self._llama_cpp = _llama_cpp()  # fail early (MissingDependency) when not installed
+        self._grammars: dict[str, Any] = {}   # response_format (JSON) -> LlamaGrammar
         self._load_lock = threading.Lock()
         self._pool: queue.Queue | None = None
         self._instances: list[Any] = []
@@ -211,6 +212,8 @@ class LocalBackend:
             seed=s.seed,
             stop=list(s.stop),
         )
+        if s.response_format is not None:   # structured output: a llama.cpp grammar enforces it
+            kwargs["grammar"] = self._grammar(s.response_format)
         sampled: list[int] = []
         out = self._chat(llm, kwargs, record=sampled if k > 0 else None)
         choice = out["choices"][0]
@@ -237,6 +240,30 @@ class LocalBackend:
                           input_tokens=usage.get("prompt_tokens"),
                           output_tokens=usage.get("completion_tokens"),
                           finish_reason=choice.get("finish_reason"))
+
+    def _grammar(self, fmt: dict):
+        """The llama.cpp grammar of a ``response_format``, compiled once per format."""
+        import json
+
+        from .structured import choice_gbnf, json_gbnf
+        key = json.dumps(fmt, sort_keys=True)
+        cache = self._grammars
+        grammar = cache.get(key)
+        if grammar is None:
+            LlamaGrammar = self._llama_cpp.LlamaGrammar
+            try:
+                if fmt.get("type") == "choice":
+                    grammar = LlamaGrammar.from_string(choice_gbnf(fmt["choices"]), verbose=False)
+                elif fmt.get("type") == "json_schema":
+                    grammar = LlamaGrammar.from_string(json_gbnf(fmt["schema"]), verbose=False)
+                else:
+                    raise ValueError(f"unknown response_format type {fmt.get('type')!r}")
+            except Exception as exc:  # noqa: BLE001 - the converter raises many kinds
+                raise GenerationError("bad_request", f"{self.name}: cannot build a grammar for "
+                                      f"the response format: {type(exc).__name__}: {exc}"
+                                      ) from None
+            cache[key] = grammar
+        return grammar
 
     def _chat(self, llm, kwargs: dict[str, Any], record: list[int] | None) -> dict:
         if not self.reuse_prefix:

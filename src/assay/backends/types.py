@@ -31,9 +31,12 @@ class GenerationSettings:
     top_logprobs: int = 0
     seed: int = 0
     stop: tuple[str, ...] = ()
+    #: structured output (backends/structured.py): ``{"type": "json_schema", "schema": {...}}``
+    #: or ``{"type": "choice", "choices": [...]}``; ``None``: free text
+    response_format: dict | None = field(default=None, hash=False)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "max_new_tokens": self.max_new_tokens,
             "temperature": self.temperature,
             "top_p": self.top_p,
@@ -42,6 +45,9 @@ class GenerationSettings:
             "seed": self.seed,
             "stop": list(self.stop),
         }
+        if self.response_format is not None:   # absent when unset: cache keys stay as they were
+            out["response_format"] = self.response_format
+        return out
 
 
 @dataclass(frozen=True, slots=True)

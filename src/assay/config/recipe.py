@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
@@ -158,6 +158,46 @@ class AssaySection(StrictModel):
     limit: int | None = Field(default=None, ge=1)
     scorers: list[ScorerEntry] = Field(default_factory=list)
     benchmark: BenchmarkSection = BenchmarkSection()
+    #: structured output: a JSON Schema (inline mapping, or a file path relative to the
+    #: recipe's folder) or a choice among fixed strings; at most one of the two
+    response_schema: dict[str, Any] | str | None = None
+    response_choices: list[str] | None = None
+
+    @field_validator("response_schema", mode="before")
+    @classmethod
+    def _inline_json_schema(cls, v: Any) -> Any:
+        # ``--set 'assay.response_schema={...}'`` arrives as a string: JSON, not a file name
+        if isinstance(v, str) and v.lstrip().startswith("{"):
+            import json
+            try:
+                return json.loads(v)
+            except ValueError as exc:
+                raise ValueError(f"an inline JSON Schema must be JSON: {exc}") from None
+        return v
+
+    @field_validator("response_schema")
+    @classmethod
+    def _check_response_schema(cls, v: Any) -> Any:
+        from ..backends.structured import check_schema
+        if isinstance(v, str):
+            if not v.strip():
+                raise ValueError("must be a JSON Schema mapping or a file path, not empty")
+            return v   # a file: read and checked when the run starts (its folder is known then)
+        if v is not None:
+            check_schema(v)
+        return v
+
+    @field_validator("response_choices")
+    @classmethod
+    def _check_response_choices(cls, v: Any) -> Any:
+        from ..backends.structured import check_choices
+        return None if v is None else check_choices(v)
+
+    @model_validator(mode="after")
+    def _one_response_format(self) -> "AssaySection":
+        if self.response_schema is not None and self.response_choices is not None:
+            raise ValueError("give assay.response_schema or assay.response_choices, not both")
+        return self
 
     @field_validator("group_by", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from typing import Any
 from ..backends.base import Backend
 from ..backends.cache import ResponseCache, cache_key
 from ..backends.retry import RetryPolicy, retry_async
+from ..backends.structured import reply_problem
 from ..backends.types import Completion, GenerationSettings, InferenceRequest
 from ..errors import GenerationError
 from ..results.records import ExampleError
@@ -61,7 +62,7 @@ async def infer_request(sample: object, request: InferenceRequest,
         key = cache_key(ctx.identity or ctx.backend.identity(), request)
         hit = ctx.cache.get(key)
         if hit is not None:
-            return hit, None, True, 0, 0.0
+            return _conforming(hit, request, True, 0, 0.0)
     try:
         async with ctx.semaphore:
             t0 = time.perf_counter()
@@ -74,6 +75,20 @@ async def infer_request(sample: object, request: InferenceRequest,
     latency = time.perf_counter() - t0
     if key is not None:
         ctx.cache.put(key, completion)
-    return completion, None, False, attempts, latency
+    return _conforming(completion, request, False, attempts, latency)
+
+
+def _conforming(completion: Completion, request: InferenceRequest, cached: bool, attempts: int,
+                latency: float):
+    """The completion, or a ``schema`` error (raw text kept) when the request asked for
+    structured output (``settings.response_format``) and the reply does not conform. Checked
+    here, once for every backend, whether or not the backend enforced it."""
+    fmt = request.settings.response_format
+    if fmt is not None:
+        problem = reply_problem(completion.text, fmt)
+        if problem is not None:
+            return None, ExampleError("inference", "schema", problem, completion.text), cached, \
+                attempts, latency
+    return completion, None, cached, attempts, latency
 
 

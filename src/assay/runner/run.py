@@ -81,15 +81,45 @@ def _cache(recipe: Recipe, base: Path | None) -> ResponseCache | None:
     return ResponseCache(resolve_path(str(setting), base))
 
 
-def _settings(recipe: Recipe) -> GenerationSettings:
+def _settings(recipe: Recipe, base: Path | None = None) -> GenerationSettings:
     inf = recipe.inference
     return GenerationSettings(max_new_tokens=inf.max_new_tokens, temperature=inf.temperature,
                               top_p=inf.top_p, top_k=inf.top_k, top_logprobs=inf.top_logprobs,
-                              seed=recipe.assay.seed)
+                              seed=recipe.assay.seed,
+                              response_format=_response_format(recipe, base))
 
 
-def _fingerprint(recipe: Recipe, identity: dict, dataset_fp: str, metrics: Any
-                 ) -> tuple[str, dict]:
+def _response_format(recipe: Recipe, base: Path | None) -> dict | None:
+    """``assay.response_schema`` (inline, or a JSON file by the one path rule) or
+    ``assay.response_choices`` as a ``GenerationSettings.response_format``."""
+    from ..backends.structured import check_schema, choice_format, json_schema_format
+    from ..errors import ConfigError
+
+    a = recipe.assay
+    if a.response_choices is not None:
+        return choice_format(a.response_choices)
+    schema = a.response_schema
+    if schema is None:
+        return None
+    if isinstance(schema, str):
+        path = resolve_path(schema, base)
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read the response schema {path}: "
+                              f"{exc.strerror or exc}", field="assay.response_schema") from None
+        except ValueError as exc:
+            raise ConfigError(f"the response schema {path} is not JSON: {exc}",
+                              field="assay.response_schema") from None
+        try:
+            check_schema(schema)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: {exc}", field="assay.response_schema") from None
+    return json_schema_format(schema)
+
+
+def _fingerprint(recipe: Recipe, identity: dict, dataset_fp: str, metrics: Any,
+                 response_format: dict | None = None) -> tuple[str, dict]:
     """``(digest, document)``: what makes two runs the same run. The document is kept in the
     manifest so a refused resume can name the key that differs."""
     doc = {
@@ -99,6 +129,8 @@ def _fingerprint(recipe: Recipe, identity: dict, dataset_fp: str, metrics: Any
         "processor": None if recipe.processor is None else recipe.processor.model_dump(),
         "scorers": [e.model_dump() for e in recipe.assay.scorers],
     }
+    if response_format is not None:   # only when set: runs without one keep their fingerprint
+        doc["response_format"] = response_format
     if isinstance(metrics, tuple):
         doc["metrics"] = list(metrics)
     blob = json.dumps(doc, sort_keys=True, default=str).encode()
@@ -199,6 +231,9 @@ async def execute(recipe: Recipe, options: RunOptions, spec: RunSpec, base: Path
                   executor: Executor | None = None) -> Executed:
     """Execute one run of a task: backend, cache, run store, units, concurrency, progress."""
     a = recipe.assay
+    settings = _settings(recipe, base)   # before the model loads: a bad schema file fails fast
+    if spec.stop:
+        settings = replace(settings, stop=tuple(spec.stop))
     backend = create_backend(spec.model)
     preflight = getattr(backend, "preflight", None)
     cache = None
@@ -208,7 +243,7 @@ async def execute(recipe: Recipe, options: RunOptions, spec: RunSpec, base: Path
         identity = backend.identity()
         cache = _cache(recipe, base)
         fingerprint, fp_doc = _fingerprint(recipe, identity, spec.info.fingerprint,
-                                           spec.fingerprint)
+                                           spec.fingerprint, settings.response_format)
         store = RunStore(output_root(recipe, base) / spec.name)
         opened = _OPEN_STORES.get()
         manifest = store.prepare(redact_config({   # no credential reaches run.json
@@ -236,9 +271,6 @@ async def execute(recipe: Recipe, options: RunOptions, spec: RunSpec, base: Path
                   f"(--retry-errors {options.retry_errors})", file=sys.stderr)
         already = sum(u.size for u in units if u.id in finished) - retried
         start = time.time()
-        settings = _settings(recipe)
-        if spec.stop:
-            settings = replace(settings, stop=tuple(spec.stop))
         ctx = ExampleContext(backend=backend, settings=settings,
                              semaphore=asyncio.Semaphore(concurrency),
                              retry=RetryPolicy(seed=a.seed), cache=cache, identity=identity,
