@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["CSS", "JS", "TEXT_LIMIT", "ITEM_BUDGET", "esc", "fmt", "pct", "bar", "card",
-           "cards", "long_text", "clip", "png_img", "figure_img", "page", "read_json",
+           "cards", "long_text", "clip", "png_img", "figure_img", "page", "read_json", "read_run",
            "iter_records", "search_box", "filter_select", "filter_check", "ci_text",
            "run_title", "note", "segment_filters", "segment_attrs"]
 
@@ -270,6 +270,14 @@ def read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def read_run(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(metrics.json, run.json)`` of a run directory; ValueError without a metrics.json."""
+    summary = read_json(run_dir / "metrics.json")
+    if summary is None:
+        raise ValueError(f"{run_dir}: no readable metrics.json")
+    return summary, read_json(run_dir / "run.json") or {}
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...reports.html_page import (ITEM_BUDGET, bar, card, cards, ci_text, clip, esc, fmt, iter_records,
-                        long_text, note, page, read_json, run_title, search_box, segment_attrs,
+                        long_text, note, page, read_run, run_title, search_box, segment_attrs,
                         segment_filters, filter_check)
 
 __all__ = ["write_gen_qa_report", "write_html_report", "MAX_EXAMPLES"]
@@ -242,10 +242,7 @@ def write_gen_qa_report(run_dir: str | Path, out: str | Path | None = None, *,
     """Write the HTML report of the gen_qa run in ``run_dir`` (``run_dir/report.html`` unless
     ``out`` is given) and return its path."""
     run_dir = Path(run_dir)
-    s = read_json(run_dir / "metrics.json")
-    if s is None:
-        raise ValueError(f"{run_dir}: no readable metrics.json")
-    manifest = read_json(run_dir / "run.json") or {}
+    s, manifest = read_run(run_dir)
     out = Path(out) if out else run_dir / "report.html"
     groups = _metric_groups(s)
     scales = _scales(s)

@@ -17,7 +17,7 @@ from typing import Any
 
 from ...reports.html_page import (ITEM_BUDGET, bar, card, cards, ci_text, clip, esc, figure_img,
                         filter_check, filter_select, iter_records, long_text, note, page,
-                        pct, read_json, run_title, search_box, segment_attrs, segment_filters)
+                        pct, read_run, run_title, search_box, segment_attrs, segment_filters)
 
 __all__ = ["write_judge_report", "judge_page", "MAX_EXAMPLES"]
 
@@ -261,10 +261,7 @@ def judge_page(run_dir: str | Path, out: str | Path | None = None, *,
     segments, ``pair_extra(record)`` adds markup inside each pair after the responses;
     ``raw_collapsed`` folds the two passes' raw texts (long rubric YAML) under a summary."""
     run_dir = Path(run_dir)
-    s = read_json(run_dir / "metrics.json")
-    if s is None:
-        raise ValueError(f"{run_dir}: no readable metrics.json")
-    manifest = read_json(run_dir / "run.json") or {}
+    s, manifest = read_run(run_dir)
     out = Path(out) if out else run_dir / "report.html"
     title = run_title(run_dir)
     sub = (f"{esc(kind)} · task {esc(s.get('task'))} · judge <b>{esc(s.get('model'))}</b> · "
