@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .plot_helpers import finite_or_none, safe_label
+from .plot_helpers import finite_or_none, plot_rc, safe_label
 
 __all__ = ["write_compare_figure", "VERDICT_COLOURS"]
 
@@ -46,9 +46,7 @@ def write_compare_figure(comparison: dict[str, Any], out_path: str | Path) -> Pa
     primary = comparison.get("primary_metric")
     n = len(rows)
     height = 1.5 + 0.62 * n
-    rc = {"svg.hashsalt": "assay", "font.family": "DejaVu Sans", "font.size": 10,
-          "text.usetex": False}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(plot_rc(10)):
         fig = Figure(figsize=(11, height), dpi=100)
         FigureCanvasAgg(fig)
         gs = fig.add_gridspec(n, 1, left=0.2, right=0.68, top=1 - 1.0 / height,

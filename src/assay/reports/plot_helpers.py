@@ -1,4 +1,4 @@
-"""Small helpers shared by the figure modules (judge and rubric figures)."""
+"""Small helpers shared by every figure module: one matplotlib style, safe labels, counts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Any
 
 from ..stats.intervals import finite_or_none
 
-__all__ = ["finite_or_none", "count_of", "safe_label"]
+__all__ = ["finite_or_none", "count_of", "safe_label", "plot_rc"]
+
+
+def plot_rc(font_size: int = 11) -> dict[str, Any]:
+    """The matplotlib settings of every assay figure (deterministic SVG ids, one font, no
+    TeX): pass to ``matplotlib.rc_context``."""
+    return {"svg.hashsalt": "assay", "font.family": "DejaVu Sans", "font.size": font_size,
+            "axes.titlesize": font_size + 2, "text.usetex": False, "path.simplify": True}
 
 
 def count_of(v: Any) -> int:

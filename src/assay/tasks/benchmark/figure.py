@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ...reports.plot_helpers import finite_or_none, safe_label
+from ...reports.plot_helpers import finite_or_none, plot_rc, safe_label
 
 __all__ = ["write_comparison_figure"]
 
@@ -33,9 +33,7 @@ def write_comparison_figure(comparison: dict[str, Any], out_path: str | Path) ->
     metric, rows = _rows(comparison)
     n = len(rows)
     height = max(4.0, 1.6 + 0.28 * n)
-    rc = {"svg.hashsalt": "assay", "font.family": "DejaVu Sans", "font.size": 10,
-          "text.usetex": False}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(plot_rc(10)):
         fig = Figure(figsize=(14, height), dpi=100)
         FigureCanvasAgg(fig)
         gs = fig.add_gridspec(1, 2, left=0.2, right=0.97, top=1 - 1.2 / height,

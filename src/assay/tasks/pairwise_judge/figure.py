@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ...reports.plot_helpers import count_of as _count
 from ...reports.plot_helpers import finite_or_none as _num
+from ...reports.plot_helpers import plot_rc
 from ...reports.plot_helpers import safe_label as _safe_label
 
 __all__ = ["write_judge_figure"]
@@ -302,15 +303,7 @@ def write_judge_figure(summary: dict, out_path: str | Path, *, title: str | None
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
 
-    rc = {
-        "svg.hashsalt": "assay",
-        "font.family": "DejaVu Sans",
-        "font.size": 11,
-        "axes.titlesize": 13,
-        "text.usetex": False,
-        "path.simplify": True,
-    }
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(plot_rc()):
         fig = Figure(figsize=(16, 10), dpi=100)
         FigureCanvasAgg(fig)
         gs = fig.add_gridspec(2, 3, left=0.05, right=0.97, top=0.88, bottom=0.06,

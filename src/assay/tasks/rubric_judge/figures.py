@@ -23,6 +23,7 @@ from ...stats.calibration import margin_histogram
 
 from ...reports.plot_helpers import count_of as _count
 from ...reports.plot_helpers import finite_or_none as _num
+from ...reports.plot_helpers import plot_rc
 from ...reports.plot_helpers import safe_label as _safe_label
 
 __all__ = ["write_calibration_figure", "write_criteria_figure"]
@@ -34,14 +35,6 @@ _C_TEXT = "#1d2430"
 _C_MUTED = "#6b7280"
 _C_GRID = "#e5e7eb"
 
-_RC = {
-    "svg.hashsalt": "assay",
-    "font.family": "DejaVu Sans",
-    "font.size": 11,
-    "axes.titlesize": 13,
-    "text.usetex": False,
-    "path.simplify": True,
-}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -205,7 +198,7 @@ def write_calibration_figure(buckets: Sequence[dict] | None, reliability: dict |
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = _clean_buckets(buckets)
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(plot_rc()):
         fig = _new_figure((16, 7))
         gs = fig.add_gridspec(1, 2, left=0.06, right=0.97, top=0.82, bottom=0.1,
                               wspace=0.22, width_ratios=[1.25, 1])
@@ -334,7 +327,7 @@ def write_criteria_figure(distributions: dict | None, margins: Any, out_path: st
     nrows = math.ceil(n_panels / ncols)
     width = 16
     height = 2.0 + 3.6 * nrows
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(plot_rc()):
         fig = _new_figure((width, height))
         top = 1 - 1.45 / height
         gs = fig.add_gridspec(nrows, ncols, left=0.05, right=0.98, top=top,
