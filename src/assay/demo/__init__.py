@@ -26,5 +26,43 @@ def run_demo(*, output_dir: str = "runs", limit: int | None = None, model: str |
         overrides[f"assay.model_args.{k}"] = v
     recipe = load_recipe(DEMO_DIR / "recipe.yaml", overrides)
     result = evaluate(recipe, RunOptions(overwrite=True, progress=progress, recipe_dir=DEMO_DIR))
+    print(reading_guide(result))
     print(f"report: {result.paths.get('report', result.run_dir / 'report.html')}")
     return result
+
+
+def _label(text: object) -> str | None:
+    import json
+
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    label = value.get("class") if isinstance(value, dict) else None
+    return label if isinstance(label, str) else None
+
+
+def reading_guide(result) -> str:
+    """How to read the demo's headline: class accuracy beside what guessing would score (one
+    class in k by chance, the most frequent gold class always), and what the model answered.
+    Computed from the run's own records."""
+    from collections import Counter
+
+    gold, pred = Counter(), Counter()
+    for rec in result.records_dicts():
+        gold[_label(rec.get("gold"))] += 1
+        pred[_label(rec.get("prediction"))] += 1
+    gold.pop(None, None)
+    n = sum(gold.values())
+    if not n:
+        return "how to read this: no record carries a gold class"
+    acc = result.metrics.get("class_accuracy")
+    majority_label, majority = gold.most_common(1)[0]
+    top = ", ".join(f"{k} {v}" for k, v in pred.most_common(3) if k is not None)
+    unparsed = pred.get(None, 0)
+    acc_text = "-" if acc is None or acc != acc else f"{acc:.2f}"
+    return (f"how to read this: class_accuracy {acc_text} against {1 / len(gold):.2f} for a "
+            f"random guess among {len(gold)} classes and {majority / n:.2f} for always answering "
+            f"the most frequent one ({majority_label}); the model answered {top}"
+            + (f" and {unparsed} unparseable" if unparsed else "")
+            + ". Compare your own models with `assay compare`.")
