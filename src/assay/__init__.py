@@ -45,6 +45,9 @@ _EXPORTS = {
     "ConfigError": "assay.errors",
     "DataError": "assay.errors",
     "jobs": "assay.jobs",   # a submodule: assay.jobs.start(...), assay.jobs.list()
+    "compare": "assay.compare",   # a submodule: compare_runs(load_compared_run(a), ...)
+    "list_runs": "assay.results.run_index",
+    "query_run": "assay.results.query",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
