@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-m", "--model", default=None)
     demo.add_argument("-M", dest="model_args", action="append", default=[])
     demo.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
+    demo.add_argument("--export", metavar="DIR",
+                      help="copy the demo's recipe, data and processor into DIR (new or empty) "
+                           "to edit and `assay run DIR/recipe.yaml`, instead of running it")
     demo.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                       help="show tracebacks")
     runs_cmd.add_parser(sub)
@@ -390,8 +393,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo import run_demo
+    from ..demo import export_demo, run_demo
 
+    if args.export:
+        paths = export_demo(args.export)
+        for path in paths:
+            print(f"wrote {path}")
+        print(f"run it as your own: assay run {Path(args.export) / 'recipe.yaml'}")
+        return 0
     result = run_demo(output_dir=args.output_dir, limit=args.limit, model=args.model,
                       model_args=args.model_args, progress=args.progress)
     return _outcome(result, allow_failures=False)

@@ -5,9 +5,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["run_demo", "DEMO_DIR"]
+__all__ = ["run_demo", "export_demo", "DEMO_DIR", "DEMO_FILES"]
 
 DEMO_DIR = Path(__file__).resolve().parent
+#: the demo's only copy: recipe, data and BYOM processor (``assay demo --export DIR`` copies them)
+DEMO_FILES = ("recipe.yaml", "support_tickets.jsonl", "ticket_processor.py")
+
+
+def export_demo(target: str | Path) -> list[Path]:
+    """Copy the demo's recipe, data and processor into ``target`` (created; it must be absent or
+    an empty folder, so nothing of the user's is ever overwritten) and return the new paths.
+    ``assay run <target>/recipe.yaml`` then runs the demo as a user's own recipe."""
+    import shutil
+
+    from ..errors import UserInputError
+
+    dest = Path(target).expanduser()
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise UserInputError(f"{dest}: --export needs a folder, and this is not one; "
+                             "nothing was written")
+    if dest.is_dir() and any(dest.iterdir()):
+        raise UserInputError(f"{dest}: --export writes only into a new or empty folder, and "
+                             "this one is not empty; nothing was written")
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in DEMO_FILES:
+        shutil.copyfile(DEMO_DIR / name, dest / name)
+        out.append(dest / name)
+    return out
 
 
 def run_demo(*, output_dir: str = "runs", limit: int | None = None, model: str | None = None,

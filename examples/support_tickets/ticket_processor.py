@@ -1,1 +1,0 @@
-../../src/assay/demo/ticket_processor.py
