@@ -280,6 +280,13 @@ class LocalBackend:
 
             llm.generate = recording
         try:
+            if kwargs.get("grammar") is not None:
+                # greedy + grammar: ask the grammar about the model's own argmax first
+                # (backends/grammar_sampling.py; same tokens, far fewer grammar checks)
+                from .grammar_sampling import fast_greedy_grammar
+
+                with fast_greedy_grammar(llm, self._llama_cpp):
+                    return llm.create_chat_completion(**kwargs)
             return llm.create_chat_completion(**kwargs)
         except ValueError as exc:
             msg = str(exc)
