@@ -136,6 +136,40 @@ def _auroc(p: np.ndarray, y: np.ndarray) -> float:
     return u / (n_pos * n_neg)
 
 
+def _resampled_stats(p: np.ndarray, y: np.ndarray, n_bins: int,
+                     rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The four statistics of every resample in ``rows`` (``(k, n)`` indices) at once: the
+    same definitions as :func:`_ece`, :func:`_brier` and :func:`_auroc` applied to ``p[r]``,
+    ``y[r]`` row by row (``tests/stats/test_reliability.py`` checks the two agree)."""
+    from scipy.stats import rankdata
+
+    P, Y = p[rows], y[rows]
+    k, n = P.shape
+    # equal-width: sum_b |sum_y_b - sum_p_b| / n  (= sum_b n_b/n * |acc_b - conf_b|)
+    edges = np.arange(n_bins + 1, dtype=float) / n_bins
+    bins = np.minimum(np.searchsorted(edges, p, side="right") - 1, n_bins - 1)[rows]
+    flat = (bins + (np.arange(k) * n_bins)[:, None]).ravel()
+    sp = np.bincount(flat, weights=P.ravel(), minlength=k * n_bins).reshape(k, n_bins)
+    sy = np.bincount(flat, weights=Y.ravel(), minlength=k * n_bins).reshape(k, n_bins)
+    ece_w = np.abs(sy - sp).sum(axis=1) / n
+    # equal-mass: each row sorted (stable), cut into the array_split group sizes
+    order = np.argsort(P, axis=1, kind="stable")
+    Ps, Ys = np.take_along_axis(P, order, axis=1), np.take_along_axis(Y, order, axis=1)
+    m = min(n_bins, n)
+    sizes = [n // m + 1] * (n % m) + [n // m] * (m - n % m)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    ece_m = np.abs(np.add.reduceat(Ys, starts, axis=1)
+                   - np.add.reduceat(Ps, starts, axis=1)).sum(axis=1) / n
+    brier = ((P - Y) ** 2).mean(axis=1)
+    n_pos = Y.sum(axis=1)
+    n_neg = n - n_pos
+    ranks = rankdata(P, axis=1)
+    u = (ranks * Y).sum(axis=1) - n_pos * (n_pos + 1) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc = np.where((n_pos > 0) & (n_neg > 0), u / (n_pos * n_neg), np.nan)
+    return {"ece": ece_w, "ece_equal_mass": ece_m, "brier": brier, "auroc": auc}
+
+
 def reliability_bins(confidence: Sequence[Any], correct: Sequence[Any], *, n_bins: int = 10,
                      strategy: str = "width") -> list[dict]:
     """Per bin: ``lo``, ``hi``, ``n``, ``mean_confidence``, ``accuracy``, ``gap``."""
@@ -193,9 +227,8 @@ def calibration_summary(confidence: Sequence[Any], correct: Sequence[Any], *, n_
     boot: dict[str, list[float]] = {k: [] for k in stats}
     if p.size and n_boot > 0:
         for rows in resample_indices(int(p.size), int(n_boot), seed=int(seed)):
-            for r in rows:
-                for k, fn in stats.items():
-                    boot[k].append(fn(p[r], y[r]))
+            for k, values in _resampled_stats(p, y, n_bins, rows).items():
+                boot[k].extend(float(v) for v in values)
     out: dict[str, Any] = {
         "n": int(p.size), "n_dropped": dropped, "n_correct": int(y.sum()),
         "accuracy": float(y.mean()) if p.size else math.nan,

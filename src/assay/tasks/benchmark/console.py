@@ -15,7 +15,7 @@ from ...reports.console import clean_text, format_interval, plain
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["print_benchmark", "print_comparison"]
+__all__ = ["print_benchmark", "print_comparison", "calibration_lines"]
 
 
 def _f(v: Any, digits: int = 4) -> str:
@@ -62,7 +62,31 @@ def print_benchmark(summary: dict[str, Any], *, title: str,
         cells += [_f(st["value"]), _f(st["stderr"]), plain(_ci(st["ci_low"], st["ci_high"], 3))]
     t.add_row(plain("overall", style="bold"), str(summary["n_items"]), str(summary["n_errors"]),
               *cells)
-    (console or _console()).print(t)
+    con = console or _console()
+    con.print(t)
+    for line in calibration_lines(summary.get("calibration")):
+        con.print(plain(line))
+
+
+def _stat_ci(block: Any, digits: int = 3) -> str:
+    b = block if isinstance(block, dict) else {}
+    return f"{_f(b.get('value'), digits)} {_ci(b.get('ci_low'), b.get('ci_high'), digits)}"
+
+
+def calibration_lines(cal: Any) -> list[str]:
+    """One or two lines on the choice-probability calibration (none without the block)."""
+    if not isinstance(cal, dict):
+        return []
+    if "skipped" in cal:
+        return [f"calibration: skipped ({clean_text(cal['skipped'])})"]
+    ov = cal.get("overall") or {}
+    return [f"calibration (choice probabilities, n={ov.get('n')}): ECE "
+            f"{_stat_ci(ov.get('ece'))} · Brier {_stat_ci(ov.get('brier'))} · AUROC "
+            f"{_stat_ci(ov.get('auroc'))}",
+            f"  equal-mass ECE {_stat_ci(ov.get('ece_equal_mass'))} · mean confidence "
+            f"{_f(ov.get('mean_confidence'), 3)} vs accuracy {_f(ov.get('accuracy'), 3)} · "
+            f"{cal.get('n_overconfident_errors', 0)} overconfident errors (confidence ≥ "
+            f"{cal.get('overconfident_threshold')})"]
 
 
 def print_comparison(comparison: dict[str, Any], *, console: "Console | None" = None) -> None:

@@ -1,5 +1,6 @@
 """A benchmark run's outputs: Nova results per subtask and overall, lighteval details per
-subtask, native records and metrics.json."""
+subtask, native records and metrics.json (with the choice-probability ``calibration`` block of
+:mod:`assay.tasks.benchmark.calibration`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ...results.native import write_json
 from ...results.nova import write_results_json
 from ...results.run_result import RunResult
 from ..base import Executed
+from .calibration import CalibrationCollector
 from .plan import BenchPlan
 from .summary import BenchSummary, flat_metrics
 from .writers import BenchWriter
@@ -28,9 +30,11 @@ def finalize_benchmark(recipe: Recipe, plan: BenchPlan, executed: Executed,
     writer = BenchWriter(store.dir, model=model_name, date_id=date_id,
                          key_of=lambda sub: plan.key(task, sub))
     collector = BenchSummary(plan.benchmark.metrics)
+    calibration = CalibrationCollector()
     try:
         for rec, line in store.iter_unit_records(executed.unit_ids):
             collector.add(rec)
+            calibration.add(rec)
             writer.add(rec, line)
     finally:
         writer.close()
@@ -47,7 +51,9 @@ def finalize_benchmark(recipe: Recipe, plan: BenchPlan, executed: Executed,
         "strategy": plan.strategy, "num_fewshot": plan.shots, "cot": plan.cot,
         "method_requested": bs.method, "system_prompt": system, "data": str(plan.root),
         "seed": recipe.assay.seed, "n_examples": body["n_items"],
-        "flat": flat_metrics(body["overall"]), **body}
+        "flat": flat_metrics(body["overall"]), **body,
+        "calibration": calibration.finish(seed=recipe.assay.seed,
+                                          n_boot=bs.bootstrap_resamples)}
     write_json(store.dir / "metrics.json", summary)
     paths = {"results": str(results_path), "details": [str(p) for p in writer.details_paths],
              "examples_jsonl": str(writer.jsonl_path),

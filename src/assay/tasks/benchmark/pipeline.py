@@ -13,6 +13,7 @@ from ...benchmarks.base import Benchmark
 from ...benchmarks.item import BenchItem
 from ...errors import ConfigError, GenerationError
 from ...prompts.chat import chat_messages
+from .calibration import item_calibration
 from .records import BenchRecord
 from ...results.records import ExampleError
 from ...runner.context import ExampleContext, call_with_retry, infer_request
@@ -83,8 +84,10 @@ async def _loglikelihood(item: BenchItem, ctx: ExampleContext, benchmark: Benchm
         next(iter(metrics.values()), None)
     correct = None if primary is None or primary not in (0.0, 1.0) else bool(primary)
     extracted = item.choices[pred] if pred is not None and 0 <= pred < len(item.choices) else None
+    probs, confidence = item_calibration(lls, pred)   # softmax over the raw-sum lls (acc's)
     return replace(rec, pred_index=pred, pred_index_norm=scored.get("pred_index_norm"),
-                   extracted=extracted, correct=correct, metrics=metrics)
+                   extracted=extracted, correct=correct, metrics=metrics,
+                   choice_probs=probs, confidence=confidence)
 
 
 async def _generate(item: BenchItem, ctx: ExampleContext, benchmark: Benchmark,

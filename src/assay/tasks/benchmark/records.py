@@ -18,7 +18,9 @@ class BenchRecord:
 
     Log-likelihood items carry ``loglikelihoods`` (one per choice, natural log, summed over
     the continuation's tokens), ``greedy`` and ``n_tokens`` per choice, and the predicted
-    choice (``pred_index``, and ``pred_index_norm`` for ``acc_norm``). Generation items carry
+    choice (``pred_index``, and ``pred_index_norm`` for ``acc_norm``), with ``choice_probs``
+    (softmax over the summed ``loglikelihoods``) and ``confidence`` (the predicted choice's
+    probability; :mod:`assay.tasks.benchmark.calibration`). Generation items carry
     the model's ``prediction`` text and the ``extracted`` answer. ``correct`` is the primary
     metric as a bool (None when the item failed or the metric is continuous)."""
 
@@ -51,6 +53,8 @@ class BenchRecord:
     output_tokens: int | None = None
     finish_reason: str | None = None
     cached: bool = False
+    choice_probs: list[float] | None = None   # added with calibration: old records lack it
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -1,7 +1,9 @@
 """A self-contained HTML report of one benchmark run (``report.html``): the settings, overall
 and per-subtask metrics with 95% CIs, the base-vs-challenger comparison with its figure when
-there is one, and an item browser (search, filters, full prompt, choices with their
-log-likelihoods, generated text, and the base model's answer beside the challenger's).
+there is one, the choice-probability calibration with its reliability diagram when the run
+scored choices by log-likelihood, and an item browser (search, filters, full prompt, choices
+with their log-likelihoods and probabilities, generated text, and the base model's answer
+beside the challenger's).
 
 The page loads nothing from outside (figures are embedded as base64 PNG, the script is inline)
 and every piece of model or dataset text is HTML-escaped."""
@@ -11,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .report_calibration import calibration_section
 from .report_parts import (EXTRA_CSS, JS, comparison_section, esc, header_section,
                                header_subtitle, item_browser, overall_section,
                                subtask_section)
@@ -67,8 +70,11 @@ def write_benchmark_report(run_dir: str | Path, out: str | Path | None = None, *
         toc.append(("comparison", "Base vs challenger"))
     h.append(overall_section(summary))
     h.append(subtask_section(summary))
+    h.append(calibration_section(summary))
     toc += [("overall", "Overall")] + ([("subtasks-h", "Subtasks")] if summary.get("subtasks")
-                                       else []) + [("items-h", "Items")]
+                                       else []) \
+        + ([("calibration", "Calibration")] if isinstance(summary.get("calibration"), dict)
+           else []) + [("items-h", "Items")]
     records, total = _load_items(run_dir / "examples.jsonl", max_items)
     base = _load_base(run_dir / "base", {str(r.get("id")) for r in records})
     h.append(item_browser(records, base, total, max_items))

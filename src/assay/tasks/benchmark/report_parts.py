@@ -223,18 +223,22 @@ def _choices(r: dict[str, Any]) -> str:
     if not choices:
         return ""
     lls = r.get("loglikelihoods") or []
+    probs = r.get("choice_probs") or []
     golds = set(r.get("gold_indices") or ([r["gold_index"]] if isinstance(
         r.get("gold_index"), int) else []))
     pi, pn = pred_index(r), r.get("pred_index_norm")
     h = ["<table class='choices'><tr><th></th><th>choice</th>"
-         + ("<th>log-likelihood</th>" if lls else "") + "<th></th></tr>"]
+         + ("<th>log-likelihood</th>" if lls else "")
+         + ("<th>probability</th>" if probs else "") + "<th></th></tr>"]
     for i, ch in enumerate(choices):
         cls = " ".join(c for c, on in (("gold", i in golds), ("pred", i == pi)) if on)
         tags = [t for t, on in (("gold", i in golds), ("predicted", i == pi),
                                 ("predicted (norm)", i == pn and pn != pi)) if on]
         ll = "" if not lls else \
             f"<td>{fmt(lls[i], 3) if i < len(lls) and lls[i] is not None else ''}</td>"
-        h.append(f"<tr class='{cls}'><td>{_letter(i)}</td><td>{esc(ch)}</td>{ll}"
+        pr = "" if not probs else \
+            f"<td>{fmt(probs[i], 3) if i < len(probs) and probs[i] is not None else ''}</td>"
+        h.append(f"<tr class='{cls}'><td>{_letter(i)}</td><td>{esc(ch)}</td>{ll}{pr}"
                  f"<td>{esc(', '.join(tags))}</td></tr>")
     h.append("</table>")
     return "".join(h)
@@ -244,7 +248,9 @@ def _side(label: str, r: dict[str, Any]) -> str:
     err = r.get("error")
     h = [f"<div><p><b>{esc(label)}</b> · {esc(r.get('method'))} · extracted "
          f"<b>{esc(r.get('extracted'))}</b> · "
-         + ("correct" if r.get("correct") else "incorrect") + "</p>"]
+         + ("correct" if r.get("correct") else "incorrect")
+         + (f" · confidence {fmt(r.get('confidence'), 3)}" if r.get("confidence") is not None
+            else "") + "</p>"]
     if r.get("system"):
         h.append(f"<p class='muted'>system</p>{long_text(r['system'])}")
     h.append(_choices(r))

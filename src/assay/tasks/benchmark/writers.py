@@ -1,5 +1,9 @@
 """Benchmark outputs: the Nova details parquet (one per subtask task key, lighteval columns,
-every cell a Python repr) and the native ``examples.jsonl`` / ``examples.parquet``."""
+every cell a Python repr) and the native ``examples.jsonl`` / ``examples.parquet``.
+
+Items scored by log-likelihood also carry their ``choice_probs`` and ``confidence`` (see
+:mod:`assay.tasks.benchmark.calibration`): as native columns and as keys of the details'
+``specifics`` dict, beside the lighteval columns, which are unchanged."""
 
 from __future__ import annotations
 
@@ -31,6 +35,9 @@ def details_row(rec: dict[str, Any]) -> dict[str, str]:
         prompt = repr(msgs)
     specifics = {"id": rec["id"], "subtask": rec["subtask"], "method": rec["method"],
                  "extracted": rec["extracted"], "pred_index": rec["pred_index"]}
+    if rec.get("confidence") is not None:
+        specifics["choice_probs"] = rec.get("choice_probs")
+        specifics["confidence"] = rec["confidence"]
     if rec["error"] is not None:
         specifics["error"] = rec["error"]["message"]
     return {
@@ -67,6 +74,8 @@ class BenchWriter:
         self._jsonl.write(line if line.endswith("\n") else line + "\n")
         self._rows.setdefault(rec["subtask"], []).append(details_row(rec))
         flat = dict(rec)
+        for k in ("choice_probs", "confidence"):   # records from before calibration lack them
+            flat.setdefault(k, None)
         flat["error"] = None if rec["error"] is None else rec["error"]["message"]
         flat["metrics"] = {k: math.nan if v is None else float(v)   # null: not a number
                            for k, v in rec["metrics"].items()}
