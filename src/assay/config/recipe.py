@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = [
     "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
-    "StageToggle", "RlEnvSection", "ScorerEntry", "AssaySection", "JudgeSection", "Recipe",
+    "StageToggle", "RlEnvSection", "ScorerEntry", "CalibrationSection", "AssaySection",
+    "JudgeSection", "Recipe",
     "check_run_name", "MAX_RUN_NAME_BYTES",
 ]
 
@@ -140,6 +141,22 @@ class BenchmarkSection(StrictModel):
     revision: str | None = None             # Hugging Face dataset revision when downloading
 
 
+class CalibrationSection(StrictModel):
+    """Confidence calibration of a gen_qa run (``assay.calibration``). docs/calibration.md."""
+
+    #: the per-example 0/1 metric that says "correct"; default: the first per-example metric,
+    #: in reported order, whose values are all 0 or 1
+    metric: str | None = None
+    #: auto: the label probability when defined, else the first answer token's probability;
+    #: label; first_token; mean_token: exp(mean token logprob)
+    confidence: Literal["auto", "label", "first_token", "mean_token"] = "auto"
+    n_bins: int = Field(default=10, ge=1, le=1000)
+    #: the response_schema property that holds the label (default: the first enum property)
+    label_field: str | None = None
+    low_confidence_k: int = Field(default=10, ge=0, le=10_000)
+    overconfident_threshold: float = Field(default=0.8, ge=0.0, le=1.0, allow_inf_nan=False)
+
+
 class AssaySection(StrictModel):
     """assay's additions to the Nova recipe, all optional. Documented in docs/recipe.md."""
 
@@ -162,6 +179,7 @@ class AssaySection(StrictModel):
     #: recipe's folder) or a choice among fixed strings; at most one of the two
     response_schema: dict[str, Any] | str | None = None
     response_choices: list[str] | None = None
+    calibration: CalibrationSection = CalibrationSection()
 
     @field_validator("response_schema", mode="before")
     @classmethod

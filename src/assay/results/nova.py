@@ -7,6 +7,11 @@
 Every details cell is ``str(value)`` (a Python repr), as lighteval <= 0.7 wrote them, so
 readers use ``ast.literal_eval``; ``pred_logprobs`` holds, per prediction, one dict per
 generated position mapping the top-k alternative tokens to their log-probabilities.
+
+gen_qa details carry one column more than lighteval's, ``confidence`` (after
+``pred_logprobs``, which is unchanged): the repr of the example's confidence dict
+(:mod:`assay.analysis.confidence`), ``"{}"`` when the example has none. Readers that select
+lighteval's columns by name are unaffected.
 """
 
 from __future__ import annotations
@@ -21,14 +26,17 @@ import pyarrow.parquet as pq
 
 from .json_io import clean_floats, dumps_strict
 
-__all__ = ["NovaWriter", "make_date_id", "task_key", "DETAILS_COLUMNS", "write_results_json"]
+__all__ = ["NovaWriter", "make_date_id", "task_key", "DETAILS_COLUMNS", "GEN_QA_DETAILS_COLUMNS",
+           "write_results_json"]
 
 DETAILS_COLUMNS = [
     "example", "instruction", "full_prompt", "num_effective_few_shots", "num_asked_few_shots",
     "predictions", "input_tokens", "cont_tokens", "truncated", "padded", "gold", "pred_logits",
     "choices", "gold_index", "metrics", "specifics", "pred_logprobs",
 ]
-_SCHEMA = pa.schema([(c, pa.string()) for c in DETAILS_COLUMNS])
+#: the gen_qa details: lighteval's columns, then assay's per-example confidence
+GEN_QA_DETAILS_COLUMNS = DETAILS_COLUMNS + ["confidence"]
+_SCHEMA = pa.schema([(c, pa.string()) for c in GEN_QA_DETAILS_COLUMNS])
 _BATCH = 4096
 
 
@@ -67,7 +75,7 @@ class NovaWriter:
         details_dir.mkdir(parents=True, exist_ok=True)
         self.details_path = details_dir / f"details_{key}_{date_id}.parquet"
         self._pq = pq.ParquetWriter(str(self.details_path), _SCHEMA, compression="zstd")
-        self._rows: dict[str, list[str]] = {c: [] for c in DETAILS_COLUMNS}
+        self._rows: dict[str, list[str]] = {c: [] for c in GEN_QA_DETAILS_COLUMNS}
         self._count = 0
         self.inference_path = self.eval_dir / "inference_output.jsonl"
         self._inf = self.inference_path.open("w", encoding="utf-8") if write_inference_output \
@@ -96,6 +104,8 @@ class NovaWriter:
         c["metrics"].append(repr(rec["metrics"]))
         c["specifics"].append(repr({"metadata": meta}) if meta is not None else "{}")
         c["pred_logprobs"].append(lp)
+        conf = rec.get("confidence")
+        c["confidence"].append(repr(clean_floats(conf)) if conf else "{}")   # -inf: None
         self._count += 1
         if self._count >= _BATCH:
             self._flush()
@@ -108,7 +118,7 @@ class NovaWriter:
     def _flush(self) -> None:
         if self._count:
             self._pq.write_table(pa.table(self._rows, schema=_SCHEMA))
-            self._rows = {c: [] for c in DETAILS_COLUMNS}
+            self._rows = {c: [] for c in GEN_QA_DETAILS_COLUMNS}
             self._count = 0
 
     def close(self) -> None:

@@ -40,6 +40,10 @@ class ExampleRecord:
     messages: list[dict[str, str]]
     prediction: str | None
     logprobs: list[dict[str, Any]] | None = None
+    #: per-example confidence from the logprobs (assay.analysis.confidence.Confidence as a
+    #: dict: first_token_prob, mean_logprob, min_logprob, label, label_probability); None when
+    #: the example has no completion, or in records written before it existed
+    confidence: dict[str, Any] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     metric_state: dict[str, list[float]] = field(default_factory=dict)
     error: ExampleError | None = None
@@ -56,6 +60,7 @@ class ExampleRecord:
             "index": self.index, "id": self.id, "query": self.query, "gold": self.gold,
             "system": self.system, "metadata_raw": self.metadata_raw, "metadata": self.metadata,
             "messages": self.messages, "prediction": self.prediction, "logprobs": self.logprobs,
+            "confidence": self.confidence,
             # ±inf metric values are not-a-number (see assay.results.json_io)
             "metrics": nan_if_not_finite(self.metrics),
             "metric_state": nan_if_not_finite_lists(self.metric_state),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ...analysis.calibration import CalibrationCollector
 from ...analysis.stratify import group_value
 from ...config.recipe import Recipe
 from ...results.native import NativeWriter, write_json
@@ -31,6 +32,8 @@ def finalize_gen_qa(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: l
     collector = SummaryCollector(scorer, metric_names, recipe.assay.group_by, seed=recipe.assay.seed,
                                  custom_aggregation=proc.aggregation if active else "average",
                                  averaged_prefixes=[s.label for s in scorers])
+    calibration = CalibrationCollector(recipe.assay.calibration, recipe.assay.group_by,
+                                       seed=recipe.assay.seed)
     corpus = any(s.corpus_level for s in scorers)
     preds: list[str] = []
     golds: list[str] = []
@@ -41,6 +44,7 @@ def finalize_gen_qa(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: l
     try:
         for rec, line in store.iter_unit_records(unit_ids):
             collector.add(rec)
+            calibration.add(rec)
             if corpus and rec["prediction"] is not None:
                 preds.append(rec["prediction"])
                 golds.append(rec["gold"])
@@ -56,6 +60,7 @@ def finalize_gen_qa(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: l
     run_stats = summary.pop("run_stats")
     if scorers:
         _add_scorer_results(summary, scorers, preds, golds, metas, seg_keys)
+    summary["calibration"] = calibration.finish(list(summary["metrics"]))
     end = time.time()
     flat = dict(summary["flat"])
     if active:

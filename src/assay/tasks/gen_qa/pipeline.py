@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ...analysis.confidence import example_confidence
 from ...backends.types import Completion, InferenceRequest
 from ...data.sample import Sample
 from ...prompts.chat import chat_messages
@@ -25,12 +26,21 @@ class GenQAState:
     scorers: tuple = ()                # LoadedScorer objects (per-example ones act here)
     preprocess: bool = False
     postprocess: bool = False
+    label_field: str | None = None     # assay.calibration.label_field (confidence's label)
 
 
 def _logprobs_dicts(completion: Completion) -> list[dict] | None:
     if completion.logprobs is None:
         return None
     return [t.to_dict() for t in completion.logprobs]
+
+
+def _confidence(completion: Completion | None, logprobs: list[dict] | None,
+                ctx: ExampleContext) -> dict | None:
+    if completion is None:
+        return None
+    return example_confidence(logprobs, completion.text, ctx.settings.response_format,
+                              getattr(ctx.task, "label_field", None)).to_dict()
 
 
 async def _preprocess(sample: Sample, ctx: ExampleContext) -> tuple[Sample, ExampleError | None]:
@@ -95,12 +105,13 @@ async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
                                      completion.text)
         if error is None and ctx.task.postprocess and ctx.task.processor is not None:
             error = await _postprocess(sample, completion.text, ctx, metrics)
+    logprobs = None if completion is None else _logprobs_dicts(completion)
     return ExampleRecord(
         index=sample.index, id=sample.id, query=sample.query, gold=sample.gold,
         system=sample.system, metadata_raw=sample.metadata_raw, metadata=sample.metadata,
         messages=[m.to_dict() for m in messages],
         prediction=None if completion is None else completion.text,
-        logprobs=None if completion is None else _logprobs_dicts(completion),
+        logprobs=logprobs, confidence=_confidence(completion, logprobs, ctx),
         metrics=metrics, metric_state=state, error=error, latency_s=round(latency, 6),
         input_tokens=None if completion is None else completion.input_tokens,
         output_tokens=None if completion is None else completion.output_tokens,

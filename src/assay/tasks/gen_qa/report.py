@@ -1,7 +1,8 @@
 """The HTML report of a gen_qa run (``report.html``): headline cards for every metric
 (built-in, processor and scorer metrics), the metrics table with 95% CIs, one table per
-group-by field with segments as columns (wrapped, never scrolled sideways), and a searchable
-example browser. Reads only ``metrics.json``, ``run.json`` and ``examples.jsonl``.
+group-by field with segments as columns (wrapped, never scrolled sideways), the confidence
+calibration (:mod:`.report_calibration`), and a searchable example browser. Reads only
+``metrics.json``, ``run.json`` and ``examples.jsonl``.
 
 Every piece of model or dataset text is HTML-escaped; long texts are cut at
 :data:`~assay.reports.html_page.TEXT_LIMIT` characters (the full text stays in the records)."""
@@ -15,6 +16,7 @@ from typing import Any
 from ...reports.html_page import (ITEM_BUDGET, bar, card, cards, ci_text, clip, esc, fmt, iter_records,
                         long_text, note, page, read_run, run_title, search_box, segment_attrs,
                         segment_filters, filter_check)
+from .report_calibration import calibration_section
 
 __all__ = ["write_gen_qa_report", "write_html_report", "MAX_EXAMPLES"]
 
@@ -248,10 +250,12 @@ def write_gen_qa_report(run_dir: str | Path, out: str | Path | None = None, *,
     scales = _scales(s)
     sub = (f"task {esc(s.get('task'))} · model <b>{esc(s.get('model'))}</b> · dataset "
            f"{esc(manifest.get('dataset'))} · seed {esc(s.get('seed'))}")
+    calibration = calibration_section(s)
     toc = [("metrics", "Metrics")] + ([("segments", "Segments")] if s.get("groups") else []) \
-        + [("examples", "Examples")]
+        + ([("calibration", "Calibration")] if calibration else []) + [("examples", "Examples")]
     body = [_headline(s, groups, scales), _metrics_table(s, groups, scales),
-            _segment_section(s, groups, scales), _examples(run_dir, s, max_examples),
+            _segment_section(s, groups, scales), calibration,
+            _examples(run_dir, s, max_examples),
             note(f"written by assay from {run_dir.name}/metrics.json and examples.jsonl",
                  "muted small")]
     out.write_text(page(run_title(run_dir), body, toc=toc, subtitle=sub), encoding="utf-8")

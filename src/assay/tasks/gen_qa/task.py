@@ -67,7 +67,8 @@ class GenQATask(Task):
         state = GenQAState(scorer=self.scorer, processor=self.processor,
                            preprocess=bool(self.processor and proc.preprocessing.enabled),
                            postprocess=bool(self.processor and proc.postprocessing.enabled),
-                           scorers=tuple(self.scorers))
+                           scorers=tuple(self.scorers),
+                           label_field=a.calibration.label_field)
         return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(a.model, a.model_args),
                         info=self.info, samples=self.dataset.iter_samples, run_one=run_example,
                         fingerprint=self.metric_names, label=self.recipe.run.name,
@@ -79,8 +80,10 @@ class GenQATask(Task):
                                executed.model, executed.start, self.scorers)
 
     def print_summary(self, result: RunResult) -> None:
+        from ...reports.calibration_console import print_calibration
         from ...reports.console import print_summary
         print_summary(result.summary, title=f"{self.recipe.run.name} · {result.model}")
+        print_calibration(result.summary.get("calibration"))
 
     @classmethod
     def write_report(cls, run_dir: Path) -> list[Path]:
