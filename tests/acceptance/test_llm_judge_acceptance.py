@@ -58,6 +58,9 @@ def test_sample_rubric_recipe_with_embedded_judge(tmp_path):
     proc = subprocess.run([*ASSAY, "run", str(RECIPES / "eval_rubric_judge_recipe.yaml"),
                            "--data", str(SAMPLES / "nova_llm_judge.jsonl"), "--judge",
                            "local/smollm2", "-J", "n_ctx=4096", "--max-new-tokens", "48",
+                           # the free-text rubric, cut at 48 tokens: the structured one (the
+                           # default) is test_structured_judge_acceptance.py's, and slow
+                           "--set", "judge.structured=off",
                            "--output-dir", str(tmp_path), "--progress", "none"],
                           env=env_for_subprocess(), capture_output=True, text=True, timeout=1500)
     run = tmp_path / "jmoul-rubric-demo"

@@ -239,6 +239,21 @@ class JudgeSection(StrictModel):
     model: str = "local/smollm2"
     model_args: dict[str, Any] = Field(default_factory=dict)
     followup: bool = False   # ask once more for the verdict alone when none was parsed
+    #: structured (JSON Schema) verdicts: ``auto`` = on for backends that enforce a schema
+    #: (local, mock, OpenAI-compatible with dialect llama_cpp; `on` for vLLM), ``off`` = the free-text
+    #: ``[[A>B]]`` prompt and parser (docs/judges.md)
+    structured: Literal["auto", "on", "off"] = "auto"
+    #: top log-probabilities per token for the verdict probabilities; ``None``: 5 for a
+    #: structured judge (at least ``inference.top_logprobs``), else ``inference.top_logprobs``
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+
+    @field_validator("structured", mode="before")
+    @classmethod
+    def _yaml_on_off(cls, v: Any) -> Any:
+        # YAML reads a bare on/off (and yes/no, true/false) as a boolean
+        if isinstance(v, bool):
+            return "on" if v else "off"
+        return v.strip().lower() if isinstance(v, str) else v
 
 
 class Recipe(StrictModel):

@@ -8,6 +8,10 @@ justification and exactly one label: ``[[A>B]]``, ``[[B>A]]``, ``[[A=B]]`` or
 ``[[A=B (bothbad)]]``. As with the pairwise judge, each pair is asked twice, the second time
 with the responses swapped; :func:`swap_positions` maps the backward judgment back.
 
+A structured judge (``judge.structured: on``) replies with the same rubric as one JSON object
+(:mod:`assay.judges.rubric_schema`); its ``label`` field alone gives the label (free text
+inside its justifications is not searched for label tokens).
+
 Parsing (:func:`parse_rubric`) never raises. It is tolerant of what real judges write: YAML in
 ``` fences (with or without a language tag), prose around it, tabs, trailing junk, scores as
 strings (``"4"``, ``"4/5"``, ``"true"``), weights as percentages (``"50%"``, or ``50`` meaning
@@ -20,6 +24,7 @@ in the text; every label found must agree.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import reprlib
@@ -151,12 +156,15 @@ def _parse(text: str | None) -> RubricJudgment:
         raise _Unusable("empty judge output")
     text = text[:MAX_INPUT_CHARS]
     notes: list[str] = []
-    doc = _find_document(text)
+    doc = _json_document(text)
+    structured = doc is not None   # a JSON reply: its label field alone is the label
+    if doc is None:
+        doc = _find_document(text)
     if doc is None:
         raise _Unusable("no YAML rubric with a 'criteria' section in the judge output")
     top = {_norm_key(k): v for k, v in doc.items()}
     criteria_raw = top.get("criteria", top.get("rubric"))
-    label = _find_label(text, top)
+    label = _find_label("" if structured and "label" in top else text, top)
     overall = _first(top, ("overall_justification", "overall", "justification",
                            "overalljustification", "reasoning", "explanation"))
     if overall is None:
@@ -164,6 +172,27 @@ def _parse(text: str | None) -> RubricJudgment:
     criteria, renormalized = _criteria(criteria_raw, notes)
     return RubricJudgment(criteria=criteria, label=label, overall_justification=_text(overall),
                           renormalized=renormalized, notes=tuple(notes))
+
+
+def _json_document(text: str) -> dict | None:
+    """A structured (JSON) reply with criteria; criteria listed under the same name get
+    ``_2``, ``_3`` suffixes (a small model repeats names)."""
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return None
+    try:
+        doc = json.loads(stripped)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("criteria"), list):
+        return None
+    seen: dict[str, int] = {}
+    for entry in doc["criteria"]:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            name = entry["name"].strip() or "criterion"
+            seen[name] = seen.get(name, 0) + 1
+            entry["name"] = name if seen[name] == 1 else f"{name}_{seen[name]}"
+    return doc
 
 
 def _candidates(text: str):

@@ -14,7 +14,10 @@ __all__ = ["JudgeRecord", "RubricRecord"]
 class JudgeRecord:
     """Both passes' raw judge texts, their parsed verdicts (the backward one mapped back to
     the original positions), the reconciled outcome (A, B, tie or error) and whether the two
-    passes agreed (position consistency)."""
+    passes agreed (position consistency). A structured judge adds the verdict probabilities
+    ``{"A", "B", "tie"}`` of each pass (the backward one in the original positions) and of
+    the example (their mean); ``None`` where the log-probabilities did not give them
+    (free-text judges, old records)."""
 
     index: int
     id: str
@@ -33,6 +36,9 @@ class JudgeRecord:
     error: ExampleError | None = None
     latency_s: float = 0.0
     cached: bool = False
+    forward_probs: dict[str, float] | None = None
+    backward_probs: dict[str, float] | None = None
+    verdict_probs: dict[str, float] | None = None
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -53,6 +59,8 @@ class JudgeRecord:
             "consistent": self.consistent, "metrics": self.metrics,
             "error": None if self.error is None else self.error.to_dict(),
             "latency_s": self.latency_s, "cached": self.cached,
+            "forward_probs": self.forward_probs, "backward_probs": self.backward_probs,
+            "verdict_probs": self.verdict_probs,
         }
 
 

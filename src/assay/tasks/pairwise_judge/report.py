@@ -58,7 +58,33 @@ def headline_cards(s: dict[str, Any]) -> str:
                   title="Bradley-Terry win rate of B, ties as half, bootstrap 95% CI"),
              card("position consistency", pct(s.get("position_consistency")),
                   "of parsed pairs", title="share of parsed pairs whose two passes agree")]
-    return cards(parts)
+    w = s.get("weighted_winrate")
+    if isinstance(w, dict) and w.get("value") is not None:
+        parts.append(card("weighted win rate of B", pct(w.get("value")),
+                          ci_text(w.get("lower"), w.get("upper"), percent=True),
+                          title="mean over pairs of P(B) + 0.5 P(tie) from the judge's verdict "
+                                f"probabilities ({w.get('n')} pairs), bootstrap 95% CI"))
+    cal = s.get("judge_calibration")
+    if isinstance(cal, dict):
+        parts.append(card("judge calibration (ECE)", pct((cal.get("ece") or {}).get("value")),
+                          f"{cal.get('n')} human-labelled pairs",
+                          title="expected calibration error of the probability the judge gives "
+                                "its reconciled outcome, against agreement with the human"))
+    return cards(parts) + embedded_note(s)
+
+
+def embedded_note(s: dict[str, Any]) -> str:
+    """The embedded judge's measured human agreement (quality.json), when it is the judge."""
+    from ...judges.quality import embedded_judge_line
+
+    line = embedded_judge_line(s.get("embedded_judge"))
+    return note(line, "err") if line else ""
+
+
+def _probs_text(p: Any) -> str:
+    if not isinstance(p, dict):
+        return ""
+    return " · ".join(f"P({k}) {pct(p.get(k))}" for k in ("A", "B", "tie"))
 
 
 def figure_section(s: dict[str, Any], title: str) -> str:
@@ -209,6 +235,11 @@ def pair_item(r: dict[str, Any], s: dict[str, Any],
                   f"</summary>{passes}</details>")
     h.append(passes)
     h.append(_reconciled(r))
+    if isinstance(r.get("verdict_probs"), dict):
+        h.append(f"<p class='muted small'>verdict probabilities (mean of both passes, original "
+                 f"positions): {esc(_probs_text(r.get('verdict_probs')))} · forward "
+                 f"{esc(_probs_text(r.get('forward_probs')) or 'n/a')} · backward "
+                 f"{esc(_probs_text(r.get('backward_probs')) or 'n/a')}</p>")
     if human:
         h.append(f"<p>human label <b>{esc(_HUMAN[human])}</b>"
                  + ("" if not agree else " · the judge " + ("agrees" if agree == "1"

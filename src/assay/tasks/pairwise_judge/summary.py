@@ -19,7 +19,7 @@ from ...results.store import RunStore
 from ...stats.pairwise import pairwise_summary
 from .writers import JudgeWriter
 
-__all__ = ["judge_summary", "finalize_judge", "print_judge"]
+__all__ = ["judge_summary", "finalize_judge", "print_judge", "add_probability_metrics"]
 
 _FLAT_KEYS = ("a_scores", "b_scores", "ties", "inference_error", "score")
 
@@ -55,6 +55,24 @@ def _quality(human: list[str | None], forward: list[str], backward: list[str]) -
                             [backward[i] for i in idx])
 
 
+def add_probability_metrics(summary: dict[str, Any], outcomes: list[str],
+                            human: list[str | None], probs: list[dict | None], *, seed: int,
+                            judge_model: str) -> None:
+    """The probability-weighted win rate, the judge's calibration against human labels (when
+    both exist) and, for the embedded judge, its measured human agreement (``quality.json``)."""
+    from ...judges.quality import embedded_judge_quality
+    from .weighted import judge_calibration, weighted_winrate
+
+    summary["weighted_winrate"] = weighted_winrate(probs, seed=seed)
+    if any(h is not None for h in human):
+        calibration = judge_calibration(outcomes, human, probs, seed=seed)
+        if calibration is not None:
+            summary["judge_calibration"] = calibration
+    embedded = embedded_judge_quality(judge_model)
+    if embedded is not None:
+        summary["embedded_judge"] = embedded
+
+
 def finalize_judge(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: list[str],
                    model: str, start: float, *, rubric: bool = False) -> RunResult:
     """Aggregate a judge run's records (pairwise, or rubric with ``rubric``) and write every
@@ -62,7 +80,7 @@ def finalize_judge(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: li
     key = task_key(recipe.evaluation.task, recipe.evaluation.strategy or "judge")
     date_id = manifest["date_id"]
     writer = JudgeWriter(store.dir, model=model, date_id=date_id, key=key)
-    outcomes, consistent, human, fwd, bwd = [], [], [], [], []
+    outcomes, consistent, human, fwd, bwd, probs = [], [], [], [], [], []
     rubric_rows: list[dict] = []
     keys: dict[str, list[str]] = {f: [] for f in recipe.assay.group_by}
     try:
@@ -73,6 +91,7 @@ def finalize_judge(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: li
             human.append(rec["human_label"])
             fwd.append(rec["forward_verdict"])
             bwd.append(rec["backward_verdict"])
+            probs.append(rec.get("verdict_probs"))   # absent in records of older runs
             if rubric:
                 rubric_rows.append({k: rec.get(k) for k in (
                     "weighted_score_a", "weighted_score_b", "score_margin", "criteria_breakdown",
@@ -83,6 +102,8 @@ def finalize_judge(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: li
         writer.close()
     seed = recipe.assay.seed
     summary = judge_summary(outcomes, consistent, seed=seed, human=human, forward=fwd, backward=bwd)
+    add_probability_metrics(summary, outcomes, human, probs, seed=seed,
+                            judge_model=recipe.judge.model)
     warnings = [missing_field_warning(f) for f, column in keys.items()
                 if column and all(v == MISSING for v in column)]
     for text in warnings:
@@ -142,3 +163,30 @@ def print_judge(summary: dict, name: str, model: str) -> None:
               f"[{pct(f['lower_rate'])}, {pct(f['upper_rate'])}]",
               pct(summary["position_consistency"]), summary["verdict"])
     console.print(t)
+    for line in probability_lines(summary):
+        console.print(plain(line))
+
+
+def probability_lines(summary: dict) -> list[str]:
+    """The console lines of the weighted win rate, the calibration and the embedded judge."""
+    def num(v: Any) -> str:
+        return "-" if v is None or v != v else f"{v:.3f}"
+
+    lines = []
+    w = summary.get("weighted_winrate") or {}
+    if w.get("value") is not None:
+        lines.append(f"probability-weighted win rate (B): {num(w['value'])} "
+                     f"[{num(w.get('lower'))}, {num(w.get('upper'))}] over {w.get('n')} pairs "
+                     "with verdict probabilities")
+    cal = summary.get("judge_calibration")
+    if isinstance(cal, dict):
+        lines.append(f"judge calibration vs human labels: n {cal.get('n')}, accuracy "
+                     f"{num(cal.get('accuracy'))}, mean confidence "
+                     f"{num(cal.get('mean_confidence'))}, ECE "
+                     f"{num((cal.get('ece') or {}).get('value'))}, Brier "
+                     f"{num((cal.get('brier') or {}).get('value'))}")
+    from ...judges.quality import embedded_judge_line
+    line = embedded_judge_line(summary.get("embedded_judge"))
+    if line:
+        lines.append(line)
+    return lines

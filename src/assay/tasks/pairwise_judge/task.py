@@ -13,6 +13,7 @@ from ...data.llm_judge import LLMJudgeDataset
 from ...errors import ConfigError
 from ...results.run_result import RunResult
 from ..base import Executed, RunSpec, Task
+from .mode import JudgeMode, resolve_mode
 from .pipeline import run_judge_example
 from .summary import finalize_judge, print_judge
 
@@ -39,17 +40,27 @@ class PairwiseJudgeTask(Task):
         self.dataset = LLMJudgeDataset(resolve_path(a.data, self.base), limit=a.limit)
         self.info = self.dataset.validate()
 
+    @property
+    def mode(self) -> JudgeMode:
+        """Structured or free-text verdicts, and the top log-probabilities asked."""
+        return resolve_mode(self.recipe.judge, self.recipe.inference)
+
     def run_one(self):
-        return functools.partial(run_judge_example, followup=self.recipe.judge.followup)
+        return functools.partial(run_judge_example, followup=self.recipe.judge.followup,
+                                 mode=self.mode)
 
     def runs(self) -> list[RunSpec]:
         j = self.recipe.judge
+        fingerprint = {"judge": j.model_dump(exclude={"structured", "top_logprobs"}),
+                       "prompt_version": self.prompt_version,
+                       "task": self.recipe.evaluation.task}
+        mode = self.mode
+        if mode.structured or mode.top_logprobs != self.recipe.inference.top_logprobs:
+            # only then: free-text runs keep the fingerprint they had
+            fingerprint["judge_mode"] = mode.fingerprint()
         return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(j.model, j.model_args),
                         info=self.info, samples=self.dataset.iter_samples,
-                        run_one=self.run_one(),
-                        fingerprint={"judge": j.model_dump(),
-                                     "prompt_version": self.prompt_version,
-                                     "task": self.recipe.evaluation.task},
+                        run_one=self.run_one(), fingerprint=fingerprint,
                         label=self.recipe.run.name)]
 
     def finalize(self, executed: Executed) -> RunResult:

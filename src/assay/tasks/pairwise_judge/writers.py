@@ -13,6 +13,7 @@ from ...results.nova import DETAILS_COLUMNS, _safe_model_dir
 
 __all__ = ["JudgeWriter", "JUDGE_SCHEMA"]
 
+_PROBS = pa.struct([("A", pa.float64()), ("B", pa.float64()), ("tie", pa.float64())])
 JUDGE_SCHEMA = pa.schema([
     ("index", pa.int64()), ("id", pa.string()), ("prompt", pa.string()),
     ("response_a", pa.string()), ("response_b", pa.string()), ("metadata_raw", pa.string()),
@@ -27,6 +28,8 @@ JUDGE_SCHEMA = pa.schema([
     ("label", pa.string()), ("weighted_score_a", pa.float64()), ("weighted_score_b", pa.float64()),
     ("score_margin", pa.float64()), ("criteria_breakdown", pa.string()),
     ("overall_justification", pa.string()), ("bothbad", pa.bool_()),
+    # structured judges only (null otherwise, and in records written before they existed)
+    ("forward_probs", _PROBS), ("backward_probs", _PROBS), ("verdict_probs", _PROBS),
 ])
 _DETAILS = DETAILS_COLUMNS[:-1] + ["forward_output", "backward_output", "pred_logprobs"]
 

@@ -4,6 +4,7 @@ calibration and offline reweighting on top of the pairwise judge's metrics."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from ..pairwise_judge.task import PairwiseJudgeTask
@@ -17,7 +18,7 @@ class RubricJudgeTask(PairwiseJudgeTask):
     rubric = True
 
     def run_one(self):
-        return run_rubric_example
+        return functools.partial(run_rubric_example, mode=self.mode)
 
     @classmethod
     def write_report(cls, run_dir: Path) -> list[Path]:

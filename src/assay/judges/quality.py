@@ -1,0 +1,63 @@
+"""The measured human agreement of the default embedded judge, shown next to its verdicts.
+
+``quality.json`` (beside this module) holds, per embedded judge model, the agreement of its
+reconciled verdicts with human majority labels as measured by ``bench/judge_quality.py``
+(``agreement``, its Wilson 95% CI ``ci_low``/``ci_high``, ``n``, ``chance``) or ``null``
+where not measured yet. A run whose judge is one of these models carries the entry in
+``metrics.json`` (``embedded_judge``); the console and the HTML report state it and that a
+real judge model (``--judge openai/...``) gives meaningful verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["embedded_judge_quality", "embedded_judge_line", "REAL_JUDGE_HINT"]
+
+REAL_JUDGE_HINT = ("it is a tiny model meant for trying assay out; a real judge model "
+                   "(--judge openai/...) gives meaningful verdicts")
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, Any]:
+    try:
+        data = json.loads((Path(__file__).parent / "quality.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def embedded_judge_quality(model: str | None) -> dict[str, Any] | None:
+    """The ``quality.json`` entry of ``model`` plus ``model`` and ``note``, or ``None``."""
+    entry = _table().get((model or "").strip())
+    if not isinstance(entry, dict):
+        return None
+    return {"model": model, **entry, "note": REAL_JUDGE_HINT}
+
+
+def agreement_text(entry: dict[str, Any] | None) -> str:
+    if not entry:
+        return ""
+    a = entry.get("agreement")
+    if not isinstance(a, (int, float)):
+        return "not measured"
+    text = f"{100 * a:.1f}%"
+    lo, hi = entry.get("ci_low"), entry.get("ci_high")
+    if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+        text += f" (95% CI {100 * lo:.1f}% to {100 * hi:.1f}%)"
+    if isinstance(entry.get("n"), int):
+        text += f" on {entry['n']} human-labelled pairs"
+    if isinstance(entry.get("chance"), (int, float)):
+        text += f"; chance level {100 * entry['chance']:.1f}%"
+    return text
+
+
+def embedded_judge_line(entry: dict[str, Any] | None) -> str:
+    """One sentence for the console and the report, or ``""`` when not the embedded judge."""
+    if not entry:
+        return ""
+    return (f"judge {entry.get('model')} is the embedded model: measured agreement with human "
+            f"labels {agreement_text(entry)}; {REAL_JUDGE_HINT}.")
