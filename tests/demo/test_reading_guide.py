@@ -21,3 +21,23 @@ def test_guide_counts_answers_that_are_not_the_json(tmp_path, capsys):
     line = next(x for x in capsys.readouterr().out.splitlines()
                 if x.startswith("how to read this:"))
     assert "10 unparseable" in line
+
+
+def test_guide_says_whether_the_model_is_overconfident(tmp_path):
+    import json
+    from types import SimpleNamespace
+
+    from assay.demo import reading_guide
+
+    gold = json.dumps({"class": "Billing_Issue"})
+    records = [{"gold": gold, "prediction": gold}] + [
+        {"gold": gold, "prediction": json.dumps({"class": "User_Guidance"})}] * 3
+    (tmp_path / "metrics.json").write_text(json.dumps({"calibration": {"overall": {
+        "mean_confidence": 0.7, "accuracy": 0.25, "ece": {"value": 0.45}}}}))
+    result = SimpleNamespace(run_dir=tmp_path, metrics={"class_accuracy": 0.25},
+                             records_dicts=lambda: iter(records))
+    line = reading_guide(result)
+    assert ("averages 0.70 while it is right 0.25 of the time (ECE 0.45): overconfident; "
+            "the reliability diagram is in the report.") in line
+    (tmp_path / "metrics.json").write_text(json.dumps({"calibration": {"skipped": "no logprobs"}}))
+    assert "ECE" not in reading_guide(result)

@@ -180,11 +180,19 @@ def test_embedded_judge_quality_line():
 
     entry = embedded_judge_quality("local/smollm2")
     assert entry is not None and embedded_judge_quality("openai/gpt-4o") is None
-    measured = dict(entry, agreement=0.41, ci_low=0.34, ci_high=0.48, n=200, chance=0.45)
+    measured = dict(entry, agreement=0.41, ci_low=0.34, ci_high=0.48, n=200, chance=0.45,
+                    weighted_agreement=None)
     unmeasured = dict(entry, agreement=None)
     assert "not measured" in embedded_judge_line(unmeasured)
     line = embedded_judge_line(measured)
     assert "41.0%" in line and "--judge openai/" in line
+    assert "weighted" not in line
+    line = embedded_judge_line(dict(measured, weighted_agreement=0.5, weighted_ci_low=0.43,
+                                    weighted_ci_high=0.57))
+    assert "probability-weighted verdicts 50.0% (43.0% to 57.0%)" in line
+    assert line.index("41.0%") < line.index("50.0%") < line.index("45.0%")
+    shipped = embedded_judge_line(entry)     # quality.json holds the measured figures
+    assert "not measured" not in shipped and "on 200 human-labelled pairs" in shipped
     lines = probability_lines({"weighted_winrate": {"value": 0.6, "lower": 0.5, "upper": 0.7,
                                                     "n": 7}, "embedded_judge": unmeasured})
     assert lines[0].startswith("probability-weighted win rate (B): 0.600 [0.500, 0.700]")

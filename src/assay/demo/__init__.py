@@ -90,4 +90,27 @@ def reading_guide(result) -> str:
             f"random guess among {len(gold)} classes and {majority / n:.2f} for always answering "
             f"the most frequent one ({majority_label}); the model answered {top}"
             + (f" and {unparsed} unparseable" if unparsed else "")
-            + ". Compare your own models with `assay compare`.")
+            + "." + _calibration_clause(result) + " Compare your own models with `assay compare`.")
+
+
+def _calibration_clause(result) -> str:
+    """One clause on the run's calibration (metrics.json), or ``""`` when it was skipped."""
+    import json
+
+    try:
+        doc = json.loads((result.run_dir / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, AttributeError):
+        return ""
+    overall = (doc.get("calibration") or {}).get("overall")
+    if not isinstance(overall, dict):
+        return ""
+    conf, acc = overall.get("mean_confidence"), overall.get("accuracy")
+    ece = (overall.get("ece") or {}).get("value")
+    if not all(isinstance(x, (int, float)) for x in (conf, acc, ece)):
+        return ""
+    gap = conf - acc
+    verdict = ("overconfident" if gap > 0.05 else "underconfident" if gap < -0.05
+               else "about as sure as it is right")
+    return (f" Its probability for the class it chose averages {conf:.2f} while it is right "
+            f"{acc:.2f} of the time (ECE {ece:.2f}): {verdict}; the reliability diagram is in "
+            "the report.")

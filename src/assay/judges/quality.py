@@ -2,7 +2,8 @@
 
 ``quality.json`` (beside this module) holds, per embedded judge model, the agreement of its
 reconciled verdicts with human majority labels as measured by ``bench/judge_quality.py``
-(``agreement``, its Wilson 95% CI ``ci_low``/``ci_high``, ``n``, ``chance``) or ``null``
+(``agreement``, its Wilson 95% CI ``ci_low``/``ci_high``, ``n``, ``chance``; the same for the
+probability-weighted verdicts: ``weighted_agreement``, ``weighted_ci_low``/``_high``) or ``null``
 where not measured yet. A run whose judge is one of these models carries the entry in
 ``metrics.json`` (``embedded_judge``); the console and the HTML report state it and that a
 real judge model (``--judge openai/...``) gives meaningful verdicts.
@@ -50,8 +51,15 @@ def agreement_text(entry: dict[str, Any] | None) -> str:
         text += f" (95% CI {100 * lo:.1f}% to {100 * hi:.1f}%)"
     if isinstance(entry.get("n"), int):
         text += f" on {entry['n']} human-labelled pairs"
+    w = entry.get("weighted_agreement")
+    if isinstance(w, (int, float)):
+        text += f"; its probability-weighted verdicts {100 * w:.1f}%"
+        wlo, whi = entry.get("weighted_ci_low"), entry.get("weighted_ci_high")
+        if isinstance(wlo, (int, float)) and isinstance(whi, (int, float)):
+            text += f" ({100 * wlo:.1f}% to {100 * whi:.1f}%)"
     if isinstance(entry.get("chance"), (int, float)):
-        text += f"; chance level {100 * entry['chance']:.1f}%"
+        text += (f"; always answering the most common human label scores "
+                 f"{100 * entry['chance']:.1f}%")
     return text
 
 

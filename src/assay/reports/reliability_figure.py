@@ -87,13 +87,14 @@ def write_reliability_figure(summary: dict, out_path: str | Path, *,
             ax.text(0.5, 0.5, "no examples with a confidence", ha="center", va="center",
                     color=_C_MUTED, transform=ax.transAxes)
         ax.set_xlim(0, 1)
-        ax.set_ylim(-0.02, 1.08)
+        ax.set_ylim(-0.03, 1.1)
         ax.set_aspect("equal", adjustable="box")
         ax.set_xlabel("mean confidence in the bin")
         ax.set_ylabel("accuracy in the bin")
         ax.grid(color=_C_GRID, lw=0.8, zorder=0)
-        ax.legend(loc="upper left", fontsize=9, frameon=False, title=f"N = {n_total}",
-                  title_fontsize=9)
+        # below the axes: nothing in the plot area can sit under it
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=9,
+                  frameon=False, title=f"N = {n_total}", title_fontsize=9)
         ax.set_title(_stat(summary, "ece") + ", " + _stat(summary, "brier") + "\n"
                      + _stat(summary, "auroc") + "   (below the diagonal: overconfident)",
                      loc="left", fontsize=10)
