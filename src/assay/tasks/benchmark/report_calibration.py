@@ -10,18 +10,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ...reports.html_page import card, cards, clip, esc, figure_img, fmt, note
+from ...reports.calibration_html import calibration_cards, reliability_img
+from ...reports.calibration_html import stat_ci as _ci
+from ...reports.calibration_html import stat_value as _v
+from ...reports.html_page import clip, esc, fmt, note
 
 __all__ = ["calibration_section"]
-
-
-def _ci(b: Any) -> str:
-    b = b if isinstance(b, dict) else {}
-    return f"[{fmt(b.get('ci_low'), 3)}, {fmt(b.get('ci_high'), 3)}]"
-
-
-def _v(b: Any) -> Any:
-    return b.get("value") if isinstance(b, dict) else None
 
 
 def _dv(v: Any) -> str:
@@ -84,21 +78,10 @@ def calibration_section(s: dict[str, Any]) -> str:
     h.append(note(f"{cal.get('source', '')}; correct = the predicted choice is a gold choice"
                   f" · {ov.get('n')} items · {ov.get('n_boot')} bootstrap resamples, seed "
                   f"{ov.get('seed')}"))
-    h.append(cards([
-        card("ECE (equal width)", fmt(_v(ov.get("ece")), 3), _ci(ov.get("ece"))),
-        card("ECE (equal mass)", fmt(_v(ov.get("ece_equal_mass")), 3),
-             _ci(ov.get("ece_equal_mass"))),
-        card("Brier", fmt(_v(ov.get("brier")), 3), _ci(ov.get("brier"))),
-        card("AUROC", fmt(_v(ov.get("auroc")), 3), _ci(ov.get("auroc"))),
-        card("mean confidence", fmt(ov.get("mean_confidence"), 3),
-             f"accuracy {fmt(ov.get('accuracy'), 3)}"),
-        card("overconfident errors", esc(cal.get("n_overconfident_errors")),
-             f"wrong, confidence ≥ {esc(cal.get('overconfident_threshold'))}")]))
-    from ...reports.reliability_figure import write_reliability_figure
-
+    h.append(calibration_cards(ov, cal.get("n_overconfident_errors"),
+                               cal.get("overconfident_threshold")))
     title = f"{s.get('model')} on {s.get('benchmark')}: choice-probability calibration"
-    h.append("<p>" + figure_img(lambda p: write_reliability_figure(ov, p, title=title),
-                                "reliability diagram") + "</p>")
+    h.append(reliability_img(ov, title))
     h.append(_sub_table(cal.get("subtasks") or {}))
     low, over = cal.get("lowest_confidence") or [], cal.get("overconfident_errors") or []
     h.append(_item_table(f"Lowest confidence ({len(low)})", low, "no items"))

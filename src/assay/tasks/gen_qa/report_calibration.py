@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...reports.html_page import card, cards, ci_text, clip, esc, figure_img, fmt, note
+from ...reports.calibration_html import STATS as _STATS
+from ...reports.calibration_html import calibration_cards, reliability_img
+from ...reports.calibration_html import stat_ci as _ci
+from ...reports.calibration_html import stat_value as _v
+from ...reports.html_page import clip, esc, fmt, note
 
 __all__ = ["calibration_section"]
 
@@ -19,17 +23,6 @@ _CONFIDENCE = {"auto": "the label probability where defined, else the first answ
                "label": "the label probability (renormalised over the allowed labels)",
                "first_token": "the first answer token's probability",
                "mean_token": "exp(mean token logprob)"}
-_STATS = (("ece", "ECE (equal width)"), ("ece_equal_mass", "ECE (equal mass)"),
-          ("brier", "Brier"), ("auroc", "AUROC"))
-
-
-def _v(b: Any) -> Any:
-    return b.get("value") if isinstance(b, dict) else None
-
-
-def _ci(b: Any) -> str:
-    b = b if isinstance(b, dict) else {}
-    return ci_text(b.get("ci_low"), b.get("ci_high"), 3)
 
 
 def _metric_table(ov: dict[str, Any]) -> str:
@@ -103,16 +96,10 @@ def calibration_section(s: dict[str, Any]) -> str:
     h.append(note(f"correct = {cal.get('metric')}{how}; confidence = {conf} · "
                   f"{ov.get('n')} examples · {ov.get('n_bins')} bins · {ov.get('n_boot')} "
                   f"bootstrap resamples, seed {ov.get('seed')}"))
-    h.append(cards([card(label, fmt(_v(ov.get(k)), 3), _ci(ov.get(k))) for k, label in _STATS]
-                   + [card("mean confidence", fmt(ov.get("mean_confidence"), 3),
-                           f"accuracy {fmt(ov.get('accuracy'), 3)}"),
-                      card("overconfident errors", esc(cal.get("n_overconfident_errors")),
-                           f"wrong, confidence ≥ {fmt(cal.get('overconfident_threshold'), 2)}")]))
-    from ...reports.reliability_figure import write_reliability_figure
-
+    h.append(calibration_cards(ov, cal.get("n_overconfident_errors"),
+                               cal.get("overconfident_threshold")))
     title = f"{s.get('model')}: {cal.get('metric')} against {cal.get('confidence')} confidence"
-    h.append("<p>" + figure_img(lambda p: write_reliability_figure(ov, p, title=title),
-                                "reliability diagram") + "</p>")
+    h.append(reliability_img(ov, title))
     h.append(_metric_table(ov))
     h.append(_segment_tables(cal.get("groups")))
     low = cal.get("lowest_confidence") or []
