@@ -40,6 +40,7 @@ _EXPORTS = {
     "report_run": "assay.tasks.reporting",
     "get_benchmarks": "assay.benchmarks",
     "get_benchmark_properties": "assay.benchmarks",
+    "get_builtin_metrics": "assay.judges.pointwise",   # the Bedrock judge metrics (issue 14)
     "AssayError": "assay.errors",
     "UserInputError": "assay.errors",
     "ConfigError": "assay.errors",
