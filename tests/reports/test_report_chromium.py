@@ -139,13 +139,19 @@ def test_gen_qa_report_does_not_run_hostile_text(tmp_path, capsys):
     data = write_jsonl(tmp_path / "d.jsonl", rows)
     recipe = write_recipe(tmp_path / "r.yaml")
     assert main(["run", str(recipe), "--data", str(data), "--output-dir", str(tmp_path / "out"),
-                 "-m", "mock/echo", "--group-by", "seg", "--quiet"]) == 0
+                 "-m", "mock/echo", "--group-by", "seg", "--top-logprobs", "3",
+                 "--quiet"]) == 0
     assert main(["report", str(tmp_path / "out" / "t")]) == 0
     run = tmp_path / "out" / "t"
     capsys.readouterr()
     dom, log = _browse(run / "report.html", tmp_path, f"q={TERM}", "gen_qa")
     _assert_inert(dom, log)
     _assert_filtered(dom, _ids(run, TERM), _ids(run))
+    # the calibration section (hostile predictions in its example lists) and its diagram
+    section = dom[dom.index('id="calibration"'):]
+    assert re.search(r'<img[^>]+src="data:image/png;base64,', section)
+    assert "&lt;script&gt;" in section[:section.index('id="examples"')
+                                       if 'id="examples"' in section else len(section)]
 
 
 def _pairs(tmp: Path) -> Path:
