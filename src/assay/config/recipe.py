@@ -11,7 +11,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, field_validator, model_serializer,
+                      model_validator)
 
 __all__ = [
     "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
@@ -233,8 +234,9 @@ class AssaySection(StrictModel):
 
 
 class JudgeSection(StrictModel):
-    """The judge model of llm_judge / rubric_llm_judge tasks (assay addition; Nova's judge is
-    fixed). Generation settings come from the recipe's ``inference`` section."""
+    """The judge model of llm_judge / rubric_llm_judge / llm_judge_pointwise tasks (assay
+    addition; Nova's judge is fixed). Generation settings come from the recipe's
+    ``inference`` section."""
 
     model: str = "local/smollm2"
     model_args: dict[str, Any] = Field(default_factory=dict)
@@ -246,6 +248,30 @@ class JudgeSection(StrictModel):
     #: top log-probabilities per token for the verdict probabilities; ``None``: 5 for a
     #: structured judge (at least ``inference.top_logprobs``), else ``inference.top_logprobs``
     top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    #: llm_judge_pointwise only: the built-in metrics to score (``Builtin.Correctness`` or the
+    #: SageMaker SDK's ``correctness``); ``None``: the default set (docs/pointwise_judge.md)
+    metrics: list[str] | None = None
+    #: llm_judge_pointwise only: ``customMetricDefinition`` JSON files, relative to the recipe
+    custom_metrics: list[str] | None = None
+
+    @field_validator("metrics", "custom_metrics", mode="before")
+    @classmethod
+    def _split_names(cls, v: Any) -> Any:
+        # ``--set judge.metrics=Builtin.Correctness,helpfulness``
+        if isinstance(v, str):
+            return [s.strip() for s in v.split(",") if s.strip()]
+        return v
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_pointwise(self, handler: Any) -> Any:
+        # the pointwise keys are left out while unset, so the dumps (and fingerprints) of
+        # pairwise and rubric judge recipes stay what they were before the keys existed
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in ("metrics", "custom_metrics"):
+                if data.get(key) is None:
+                    data.pop(key, None)
+        return data
 
     @field_validator("structured", mode="before")
     @classmethod

@@ -23,6 +23,7 @@ _BUILTIN = {
     "gen_qa": "gen_qa.task:GenQATask",
     "llm_judge": "pairwise_judge.task:PairwiseJudgeTask",
     "rubric_llm_judge": "rubric_judge.task:RubricJudgeTask",
+    "llm_judge_pointwise": "pointwise_judge.task:PointwiseJudgeTask",
     "benchmark": "benchmark.task:BenchmarkTask",
 }
 _REGISTERED: dict[str, type[Task]] = {}

@@ -1,0 +1,155 @@
+"""The pointwise judge task, ``evaluation.task: llm_judge_pointwise`` (strategy ``judge``):
+one response per example, scored by one or more judge metrics (Bedrock's built-in ones and
+``customMetricDefinition`` files), each a normalised 0-1 score with an explanation.
+
+The name follows Nova's judge family (``llm_judge``, ``rubric_llm_judge``); Bedrock calls the
+same job an automated model evaluation with an LLM evaluator. ``assay.model`` answers the
+prompts (``-m``; ``byoi`` judges the responses already in the data), ``judge.model`` rates
+them (``--judge``). See docs/pointwise_judge.md.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ...backends.base import ModelSpec
+from ...backends.redact import redact_config
+from ...config.paths import resolve_path
+from ...errors import ConfigError
+from ...judges.pointwise import to_definition
+from ...results.native import write_json
+from ...results.run_result import RunResult
+from ..base import Executed, RunSpec, Task
+from ..pairwise_judge.mode import JudgeMode, resolve_mode
+from .data import PointwiseDataset
+from .pipeline import PointwiseState, run_pointwise_example
+from .select import metrics_fingerprint, select_metrics
+from .summary import print_pointwise, summarise
+from .writers import PointwiseWriter
+
+__all__ = ["PointwiseJudgeTask"]
+
+#: the judge prompts' and record layout's version (part of the fingerprint)
+PROMPT_VERSION = 1
+
+
+class PointwiseJudgeTask(Task):
+    name = "llm_judge_pointwise"
+    strategies = ("judge",)
+
+    def check(self) -> None:
+        super().check()
+        if not self.recipe.assay.data:
+            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
+                              field="assay.data")
+        self.metrics = select_metrics(self.recipe.judge, self.base)
+
+    @property
+    def byoi(self) -> bool:
+        return self.recipe.assay.model.strip().partition("/")[0] == "byoi"
+
+    async def open(self) -> None:
+        a = self.recipe.assay
+        self.dataset = PointwiseDataset(resolve_path(a.data, self.base), limit=a.limit)
+        self.info = self.dataset.validate()
+        self.warnings = list(getattr(self.info, "warnings", ()))
+        for text in self.warnings:   # Bedrock's limits: said once, the run goes on
+            print(f"warning: {text}", file=sys.stderr)
+        idents = getattr(self.info, "model_identifiers", ())
+        if self.byoi and self.dataset.bedrock and not idents:
+            raise ConfigError("-m byoi judges the responses in the data, but its rows have no "
+                              "modelResponses; name a model to answer the prompts",
+                              field="assay.model")
+        if not self.byoi and idents:
+            print(f"note: the data carries modelResponses; {a.model} answers the prompts anew "
+                  "(-m byoi judges the responses in the data)", file=sys.stderr)
+        self.model_id = idents[0] if self.byoi and idents else a.model
+        self.states: list[PointwiseState] = []
+
+    async def aclose(self) -> None:
+        for state in getattr(self, "states", []):
+            await state.aclose()
+
+    @property
+    def mode(self) -> JudgeMode:
+        """Structured where the judge's backend enforces a schema (as the pairwise judge);
+        no log-probabilities asked unless ``judge.top_logprobs`` says so."""
+        j, inf = self.recipe.judge, self.recipe.inference
+        k = j.top_logprobs if j.top_logprobs is not None else inf.top_logprobs
+        return JudgeMode(structured=resolve_mode(j, inf).structured, top_logprobs=int(k))
+
+    def runs(self) -> list[RunSpec]:
+        a, j = self.recipe.assay, self.recipe.judge
+        generator = None if self.byoi else ModelSpec.parse(a.model, a.model_args)
+        state = PointwiseState(self.metrics, self.mode, generator)
+        self.states.append(state)
+        fingerprint = {
+            "task": self.recipe.evaluation.task, "prompt_version": PROMPT_VERSION,
+            "judge": j.model_dump(exclude={"structured", "top_logprobs", "metrics",
+                                           "custom_metrics"}),
+            "judge_mode": self.mode.fingerprint(),
+            "judge_metrics": metrics_fingerprint(self.metrics),
+            "responder": "byoi" if generator is None else {"model": generator.name,
+                                                           "args": generator.args},
+        }
+        return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(j.model, j.model_args),
+                        info=self.info, samples=self.dataset.iter_samples,
+                        run_one=run_pointwise_example, fingerprint=fingerprint,
+                        label=self.recipe.run.name, state=state)]
+
+    def finalize(self, executed: Executed) -> RunResult:
+        recipe, store = self.recipe, executed.store
+        writer = PointwiseWriter(store.dir, job_name=recipe.run.name, model_id=self.model_id,
+                                 dataset=self.dataset.path.stem,
+                                 seed=executed.manifest["fingerprint"],
+                                 judge_model=executed.model)
+        slim = []
+        try:
+            for rec, line in store.iter_unit_records(executed.unit_ids):
+                writer.add(rec, line)
+                slim.append({"metadata": rec["metadata"], "ratings": rec["ratings"],
+                             "error": rec["error"]})
+        except BaseException:
+            writer.abort()
+            raise
+        bedrock_path = writer.close()
+        body, fields, warnings = summarise(self.metrics, slim, list(recipe.assay.group_by))
+        for text in warnings:
+            print(text, file=sys.stderr)
+        kinds = [(r["error"] or {}).get("kind") for r in slim]
+        custom = [to_definition(m) for m in self.metrics if m.source == "custom"]
+        if custom:   # the definitions travel with the run
+            write_json(store.dir / "custom_metrics.json", custom)
+        summary = {
+            "task": recipe.evaluation.task, "strategy": recipe.evaluation.strategy or "judge",
+            "model": self.model_id, "judge_model": executed.model,
+            "judge": redact_config(recipe.judge.model_dump()),
+            "judge_mode": self.mode.fingerprint(), "data_format": self.dataset.format,
+            "dataset": self.dataset.path.name, "group_by": fields, "seed": recipe.assay.seed,
+            "n_examples": len(slim),
+            "n_errors": sum(k is not None and k != "unparseable" for k in kinds),
+            "n_unparseable": kinds.count("unparseable"),
+            **body,
+            "warnings": [f"warning: {w}" for w in self.warnings] + warnings,
+            "bedrock_output": bedrock_path.relative_to(store.dir).as_posix(),
+        }
+        write_json(store.dir / "metrics.json", summary)
+        end = time.time()
+        paths = {"examples_jsonl": str(writer.jsonl_path),
+                 "examples_parquet": str(writer.parquet_path),
+                 "metrics": str(store.dir / "metrics.json"), "bedrock": str(bedrock_path),
+                 "report": str(store.dir / "report.html")}
+        store.write_manifest(dict(executed.manifest, status="succeeded", finished=end,
+                                  paths=paths))
+        return RunResult(run_dir=store.dir, task=recipe.evaluation.task, model=self.model_id,
+                         summary=summary, paths=paths)
+
+    def print_summary(self, result: RunResult) -> None:
+        print_pointwise(result.summary, self.recipe.run.name)
+
+    @classmethod
+    def write_report(cls, run_dir: Path) -> list[Path]:
+        from .report import write_pointwise_report
+        return [write_pointwise_report(run_dir)]
