@@ -253,6 +253,10 @@ class JudgeSection(StrictModel):
     metrics: list[str] | None = None
     #: llm_judge_pointwise only: ``customMetricDefinition`` JSON files, relative to the recipe
     custom_metrics: list[str] | None = None
+    #: llm_judge_pointwise only: judge each example x metric this many times
+    #: (``--judge-samples``; above 1 the samples are drawn at a temperature > 0 and their
+    #: dispersion reported)
+    samples: int = Field(default=1, ge=1, le=50)
 
     @field_validator("metrics", "custom_metrics", mode="before")
     @classmethod
@@ -271,6 +275,8 @@ class JudgeSection(StrictModel):
             for key in ("metrics", "custom_metrics"):
                 if data.get(key) is None:
                     data.pop(key, None)
+            if data.get("samples") == 1:
+                data.pop("samples", None)
         return data
 
     @field_validator("structured", mode="before")

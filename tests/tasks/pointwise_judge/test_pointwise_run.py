@@ -205,3 +205,5 @@ def test_embedded_structured_judge_parses_every_rating(tmp_path, samples):
     assert m["judge_mode"]["structured"] is True
     refusal = m["metrics"]["Builtin.Refusal"]
     assert refusal["n_examples"] == 3 and refusal["n_unparseable"] == 0 and refusal["n"] == 3
+    # the embedded judge gives token log-probabilities: every rating has a weighted score
+    assert refusal["weighted"]["n"] == 3 and 0.0 <= refusal["weighted"]["value"] <= 1.0

@@ -7,7 +7,9 @@ model that answers, when the data brings no response, is a second backend held b
 :class:`PointwiseState`, created on first use (also in a Ray replica; it is not pickled) and
 asked through the same cache and retry policy. A structured judge (:mod:`..pairwise_judge.mode`)
 gets the metric's JSON Schema; a reply off the schema is still parsed (raw text kept), as is
-every free-text reply.
+every free-text reply. Each rating carries the probability-weighted score where the completion
+has token log-probabilities (:mod:`.geval`); with ``judge.samples`` K > 1 each metric is asked
+K times and the samples combined (:mod:`.sampling`).
 """
 
 from __future__ import annotations
@@ -17,35 +19,43 @@ from dataclasses import replace
 from typing import Any
 
 from ...backends.base import ModelSpec, create_backend
-from ...backends.types import InferenceRequest
+from ...backends.types import GenerationSettings, InferenceRequest
 from ...judges.pointwise import POINTWISE_MIN_NEW_TOKENS, JudgeMetric
 from ...prompts.chat import chat_messages
 from ...results.records import ExampleError
 from ...runner.context import ExampleContext, infer_request
 from ..pairwise_judge.mode import JudgeMode
 from .data import PointwiseItem
+from .geval import label_probabilities, rounded, weighted_score
 from .records import PointwiseRecord
+from .sampling import combine, sample_seed
 
 __all__ = ["PointwiseState", "run_pointwise_example"]
 
 
 class PointwiseState:
-    """What every example of a run shares: the metrics, the judge mode, and the model that
-    answers (``None``: the responses are in the data)."""
+    """What every example of a run shares: the metrics, the judge mode, the model that
+    answers (``None``: the responses are in the data), the judge samples per example x metric
+    (:mod:`.sampling`) and their temperature (``None``: the run's)."""
 
     def __init__(self, metrics: tuple[JudgeMetric, ...], mode: JudgeMode,
-                 generator: ModelSpec | None) -> None:
+                 generator: ModelSpec | None, samples: int = 1,
+                 temperature: float | None = None) -> None:
         self.metrics = tuple(metrics)
         self.mode = mode
         self.generator = generator
+        self.samples = int(samples)
+        self.temperature = temperature
         self._backend: Any = None
         self._lock: asyncio.Lock | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"metrics": self.metrics, "mode": self.mode, "generator": self.generator}
+        return {"metrics": self.metrics, "mode": self.mode, "generator": self.generator,
+                "samples": self.samples, "temperature": self.temperature}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["metrics"], state["mode"], state["generator"])
+        self.__init__(state["metrics"], state["mode"], state["generator"],
+                      state.get("samples", 1), state.get("temperature"))
 
     async def backend(self) -> Any:
         """The answering model's backend, created (and preflighted) once."""
@@ -68,9 +78,12 @@ class PointwiseState:
 
 def _rating(status: str, *, raw: str | None = None, problem: str | None = None,
             label: str | None = None, value: Any = None, score: float | None = None,
-            explanation: str = "") -> dict[str, Any]:
+            explanation: str = "", weighted: float | None = None,
+            probs: dict[str, float] | None = None) -> dict[str, Any]:
     return {"status": status, "label": label, "value": value, "score": score,
-            "explanation": explanation, "raw": raw, "problem": problem}
+            "explanation": explanation, "raw": raw, "problem": problem,
+            "weighted_score": None if weighted is None else round(weighted, 12),
+            "label_probs": rounded(probs)}
 
 
 async def _respond(item: PointwiseItem, ctx: ExampleContext
@@ -103,10 +116,42 @@ def _needs_missing(metric: JudgeMetric, values: dict[str, str | None]) -> str | 
     return None
 
 
+async def _ask(item: PointwiseItem, metric: JudgeMetric, messages: Any,
+               settings: GenerationSettings, example_id: str, ctx: ExampleContext
+               ) -> tuple[dict[str, Any], str | None, float, bool]:
+    """One judge request read back: ``(rating, kind of a failed request, latency, cached)``."""
+    mode: JudgeMode = ctx.task.mode
+    request = InferenceRequest(messages=messages, settings=settings, example_id=example_id,
+                               extra={"index": item.index, "metric": metric.name})
+    completion, error, cached, _attempts, latency = await infer_request(item, request, ctx)
+    logprobs = None
+    if completion is None:
+        if not (mode.structured and error.kind == "schema" and error.raw is not None):
+            return _rating("failed", raw=error.raw, problem=f"{error.kind}: {error.message}"), \
+                error.kind, latency, False
+        text = error.raw   # off the schema: the parser still reads it (raw text kept)
+    else:
+        text, logprobs = completion.text, completion.logprobs
+    r = metric.parse(text)
+    if r.problem is not None:
+        status = "unparseable"
+    elif not r.applicable:
+        status = "not_applicable"
+    else:
+        status = "scored"
+    probs = label_probabilities(text, logprobs, metric.labels) if metric.scale else None
+    weighted = weighted_score(metric, probs) if status == "scored" else None
+    return _rating(status, raw=text, problem=r.problem, label=r.label, value=r.value,
+                   score=r.score, explanation=r.explanation, weighted=weighted,
+                   probs=probs), None, latency, cached
+
+
 async def _judge(item: PointwiseItem, metric: JudgeMetric, values: dict[str, str | None],
                  ctx: ExampleContext) -> tuple[dict[str, Any], str | None, float, bool]:
-    """``(rating, kind of a failed request or None, latency, cached)``."""
-    mode: JudgeMode = ctx.task.mode
+    """``(rating, kind of a failed request or None, latency, cached)``; with ``K > 1``
+    samples the rating combines them (:func:`.sampling.combine`)."""
+    state: PointwiseState = ctx.task
+    mode = state.mode
     missing = _needs_missing(metric, values)
     if missing is not None:
         what = "reference answer" if missing == "ground_truth" else missing
@@ -115,26 +160,18 @@ async def _judge(item: PointwiseItem, metric: JudgeMetric, values: dict[str, str
     base = replace(ctx.settings, response_format=None)
     settings = mode.settings(base, metric.response_schema() if mode.structured else None,
                              POINTWISE_MIN_NEW_TOKENS)
-    request = InferenceRequest(messages=messages, settings=settings,
-                               example_id=f"{item.id}:{metric.name}",
-                               extra={"index": item.index, "metric": metric.name})
-    completion, error, cached, _attempts, latency = await infer_request(item, request, ctx)
-    if completion is None:
-        if not (mode.structured and error.kind == "schema" and error.raw is not None):
-            return _rating("failed", raw=error.raw, problem=f"{error.kind}: {error.message}"), \
-                error.kind, latency, False
-        text = error.raw   # off the schema: the parser still reads it (raw text kept)
-    else:
-        text = completion.text
-    r = metric.parse(text)
-    if r.problem is not None:
-        status = "unparseable"
-    elif not r.applicable:
-        status = "not_applicable"
-    else:
-        status = "scored"
-    return _rating(status, raw=text, problem=r.problem, label=r.label, value=r.value,
-                   score=r.score, explanation=r.explanation), None, latency, cached
+    example_id = f"{item.id}:{metric.name}"
+    if state.samples <= 1:
+        return await _ask(item, metric, messages, settings, example_id, ctx)
+    if state.temperature is not None:
+        settings = replace(settings, temperature=state.temperature)
+    asked = await asyncio.gather(*(
+        _ask(item, metric, messages, replace(settings, seed=sample_seed(base.seed, s)),
+             f"{example_id}#{s}", ctx) for s in range(state.samples)))
+    samples = [dict(r, seed=sample_seed(base.seed, s)) for s, (r, *_rest) in enumerate(asked)]
+    kind = next((k for _r, k, _l, _c in asked if k is not None), None)
+    return combine(samples), kind, sum(lat for *_x, lat, _c in asked), \
+        all(c for *_x, c in asked)
 
 
 async def run_pointwise_example(item: PointwiseItem, ctx: ExampleContext) -> PointwiseRecord:
@@ -155,7 +192,10 @@ async def run_pointwise_example(item: PointwiseItem, ctx: ExampleContext) -> Poi
             latency += lat
             hits.append(hit)
             if kind is not None:
-                failed.append((m.name, kind, rating["problem"]))
+                problem = rating["problem"] or next(
+                    (x["problem"] for x in rating.get("samples", ())
+                     if x["status"] == "failed"), kind)
+                failed.append((m.name, kind, problem))
         unparseable = [n for n, r in ratings.items() if r["status"] == "unparseable"]
         if failed:
             # a failed request keeps its kind (connection, timeout, ...: retried on resume)

@@ -20,7 +20,9 @@ class PointwiseRecord:
     """The prompt, reference and judged response of one example, and per metric (in the
     run's order) ``{status, label, value, score, explanation, raw, problem}``: ``score`` is
     the normalised 0-1 score or ``None`` (see ``status``), ``raw`` the judge's text as it came
-    back. ``error`` is set when a request failed (its kind: connection, timeout, ...), or
+    back, ``weighted_score``/``label_probs`` the probability-weighted score (:mod:`.geval`);
+    with judge samples also ``sd``, ``range``, the counts and ``samples`` (:mod:`.sampling`).
+    ``error`` is set when a request failed (its kind: connection, timeout, ...), or
     ``unparseable`` when every request answered but some rating could not be read."""
 
     index: int

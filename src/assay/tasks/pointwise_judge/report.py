@@ -32,10 +32,28 @@ def _metric_rows(metrics: dict[str, Any], stats: dict[str, Any]) -> str:
             f"{ci_text(s.get('ci_low'), s.get('ci_high'))}</td>"
             f"<td>{esc(s.get('n'))}</td><td>{esc(s.get('n_not_applicable'))}</td>"
             f"<td>{esc(s.get('n_unparseable'))}</td>"
-            f"<td>{esc((s.get('n_failed') or 0) + (s.get('n_skipped') or 0))}</td></tr>")
+            f"<td>{esc((s.get('n_failed') or 0) + (s.get('n_skipped') or 0))}</td>"
+            f"<td>{_weighted(s.get('weighted'))}</td><td>{_dispersion(s.get('samples'))}</td>"
+            "</tr>")
     return ("<table><thead><tr><th>metric</th><th>mean (0-1)</th><th>95% CI</th>"
-            "<th>scored</th><th>n/a</th><th>unparseable</th><th>failed / skipped</th></tr>"
+            "<th>scored</th><th>n/a</th><th>unparseable</th><th>failed / skipped</th>"
+            "<th>weighted (G-Eval)</th><th>judge samples</th></tr>"
             "</thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _weighted(w: dict[str, Any] | None) -> str:
+    if not w or not w.get("n"):
+        return "<span class='muted'>-</span>"
+    return (f"{fmt(w.get('value'), 3)} {ci_text(w.get('ci_low'), w.get('ci_high'))} "
+            f"<span class='muted'>n = {esc(w.get('n'))}</span>")
+
+
+def _dispersion(rel: dict[str, Any] | None) -> str:
+    if not rel:
+        return "<span class='muted'>-</span>"
+    return (f"K = {esc(rel.get('k'))} · mean SD {fmt(rel.get('mean_sd'), 3)} · disagree "
+            f"{fmt(rel.get('share_disagree'), 2)} · ICC {fmt(rel.get('icc'), 2)} · "
+            f"{esc(rel.get('n_unparseable_samples'))} unparseable")
 
 
 def _labels(metrics: dict[str, Any]) -> str:
@@ -79,8 +97,14 @@ def _examples(run_dir: Path, metrics: dict[str, Any]) -> str:
                  "<h4>response</h4>", long_text(rec.get("response"))]
         for m in metrics:
             r = ratings.get(m) or {}
+            extra = "" if r.get("weighted_score") is None else \
+                f", weighted {fmt(r.get('weighted_score'), 3)}"
+            if r.get("samples"):
+                extra += (f", {esc(r.get('n_scored'))}/{esc(r.get('n_samples'))} samples, "
+                          f"SD {fmt(r.get('sd'), 3)}: " + " ".join(
+                              esc(x.get("label") or x.get("status")) for x in r["samples"]))
             parts.append(f"<h4>{esc(m)}: {esc(r.get('label'))} ({esc(r.get('status'))}, "
-                         f"score {fmt(r.get('score'), 3)})</h4>")
+                         f"score {fmt(r.get('score'), 3)}{extra})</h4>")
             if r.get("problem"):
                 parts.append(note(r["problem"]))
             parts.append(long_text(r.get("explanation")))

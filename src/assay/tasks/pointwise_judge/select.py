@@ -1,7 +1,8 @@
 """Which judge metrics a pointwise run scores: ``judge.metrics`` (built-in names, Bedrock's
 ``Builtin.Correctness`` or the SageMaker SDK's ``correctness``) and ``judge.custom_metrics``
-(``customMetricDefinition`` JSON files, relative to the recipe's folder), resolved once, when
-the task opens. Without either: :data:`DEFAULT_METRICS`."""
+(``customMetricDefinition`` JSON files, relative to the recipe's folder, a Bedrock job
+request file for its ``customMetricConfig``, or names of saved definitions), resolved once,
+when the task opens. Without either: :data:`DEFAULT_METRICS`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ...config.paths import resolve_path
 from ...errors import ConfigError
 from ...judges.pointwise import (JudgeMetric, check_custom_metrics, load_custom_metrics,
                                  resolve_builtin, to_definition)
+from ...judges.pointwise.library import resolve_custom_metric
 
 __all__ = ["DEFAULT_METRICS", "select_metrics", "metrics_fingerprint"]
 
@@ -32,8 +34,8 @@ def select_metrics(judge: Any, base: Path | None) -> tuple[JudgeMetric, ...]:
     for i, name in enumerate(names or []):
         out.append(resolve_builtin(name, field=f"judge.metrics[{i}]"))
     custom: list[JudgeMetric] = []
-    for p in paths:
-        custom.extend(load_custom_metrics(resolve_path(p, base)))
+    for i, ref in enumerate(paths):
+        custom.extend(_custom(ref, base, f"judge.custom_metrics[{i}]"))
     check_custom_metrics(custom, field="judge.custom_metrics")
     seen: set[str] = set()
     for m in [*out, *custom]:
@@ -45,6 +47,23 @@ def select_metrics(judge: Any, base: Path | None) -> tuple[JudgeMetric, ...]:
         raise ConfigError("no judge metric to score: judge.metrics is empty and "
                           "judge.custom_metrics names no file", field="judge.metrics")
     return (*out, *custom)
+
+
+def _custom(ref: str, base: Path | None, field: str) -> tuple[JudgeMetric, ...]:
+    """A ``judge.custom_metrics`` entry: a JSON file (relative to the recipe; every definition
+    in it) when one exists there, else the name of a saved definition (``assay metrics save``;
+    :func:`~assay.judges.pointwise.library.resolve_custom_metric`)."""
+    path = resolve_path(ref, base)
+    if path.is_file():   # a Bedrock job request file gives its customMetricConfig's
+        from ...config.bedrock_recipe import job_custom_metrics
+        found = job_custom_metrics(path)
+        return load_custom_metrics(path) if found is None else found
+    try:
+        return (resolve_custom_metric(ref, base),)
+    except ConfigError as exc:
+        if getattr(exc, "field", None) or getattr(exc, "file", None):
+            raise
+        raise ConfigError(exc.reason, field=field) from None
 
 
 def metrics_fingerprint(metrics: tuple[JudgeMetric, ...]) -> list[dict[str, str]]:

@@ -1,6 +1,7 @@
 """Pointwise judge aggregation: per metric, the mean normalised score with a 95% CI (Student
 t, clipped to 0-1; :func:`assay.stats.intervals.metric_interval`), the counts of scored,
-not-applicable, unparseable, failed and skipped examples, and the label distribution; the same
+not-applicable, unparseable, failed and skipped examples, the label distribution, the mean
+probability-weighted (G-Eval) score with its CI and, with judge samples, their dispersion; the same
 per segment of every ``assay.group_by`` field (a Bedrock ``category`` is always one)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from ...analysis.stratify import MISSING, group_value, missing_field_warning
 from ...judges.pointwise import JudgeMetric
 from ...stats.intervals import finite_or_none, mean_stderr, metric_interval
 from .records import STATUSES
+from .sampling import reliability
 
 __all__ = ["metric_summary", "summarise", "print_pointwise", "CATEGORY"]
 
@@ -23,24 +25,36 @@ def _num(v: float) -> float | None:
     return finite_or_none(v)
 
 
-def metric_summary(metric: JudgeMetric, ratings: list[dict[str, Any]]) -> dict[str, Any]:
-    """One metric over some examples' ratings (``{status, label, score}`` dicts)."""
+def _interval(values: list[float]) -> dict[str, Any]:
+    mean, stderr = mean_stderr(values) if values else (float("nan"), float("nan"))
+    lo, hi = metric_interval(mean, stderr, len(values), bounds=(0.0, 1.0))
+    return {"value": _num(mean), "stderr": _num(stderr), "ci_low": _num(lo),
+            "ci_high": _num(hi), "n": len(values)}
+
+
+def metric_summary(metric: JudgeMetric, ratings: list[dict[str, Any]],
+                   k: int = 1) -> dict[str, Any]:
+    """One metric over some examples' ratings (``{status, label, score}`` dicts): the mean
+    score with its CI, the counts, the label distribution (every sample's label when
+    ``k > 1``), ``weighted`` (the mean probability-weighted score of the scored examples that
+    have one, with its CI) and, for ``k > 1``, ``samples`` (:func:`.sampling.reliability`)."""
     scores = [r["score"] for r in ratings if r.get("status") == "scored"
               and r.get("score") is not None]
     counts = {s: 0 for s in STATUSES}
     for r in ratings:
         counts[r.get("status", "failed")] = counts.get(r.get("status", "failed"), 0) + 1
-    mean, stderr = mean_stderr(scores) if scores else (float("nan"), float("nan"))
-    lo, hi = metric_interval(mean, stderr, len(scores), bounds=(0.0, 1.0))
     labels = {label: 0 for label in metric.labels}
     for r in ratings:
-        if r.get("label") in labels:
-            labels[r["label"]] += 1
-    return {"value": _num(mean), "stderr": _num(stderr), "ci_low": _num(lo),
-            "ci_high": _num(hi), "n": len(scores), "n_examples": len(ratings),
-            "n_not_applicable": counts["not_applicable"],
+        for x in (r.get("samples") or [r]) if k > 1 else [r]:
+            if x.get("label") in labels:
+                labels[x["label"]] += 1
+    weighted = [r["weighted_score"] for r in ratings if r.get("status") == "scored"
+                and r.get("weighted_score") is not None]
+    return {**_interval(scores), "weighted": _interval(weighted),
+            "n_examples": len(ratings), "n_not_applicable": counts["not_applicable"],
             "n_unparseable": counts["unparseable"], "n_failed": counts["failed"],
-            "n_skipped": counts["skipped"], "labels": labels}
+            "n_skipped": counts["skipped"], "labels": labels,
+            **({"samples": reliability(ratings, k)} if k > 1 else {})}
 
 
 def _describe(metric: JudgeMetric) -> dict[str, Any]:
@@ -50,7 +64,7 @@ def _describe(metric: JudgeMetric) -> dict[str, Any]:
 
 
 def summarise(metrics: tuple[JudgeMetric, ...], records: list[dict[str, Any]],
-              group_by: list[str]) -> tuple[dict[str, Any], list[str], list[str]]:
+              group_by: list[str], k: int = 1) -> tuple[dict[str, Any], list[str], list[str]]:
     """``(summary, group-by fields used, warnings)`` of a run's records (dataset order)."""
     fields = list(group_by)
     if CATEGORY not in fields and any(group_value(r["metadata"], CATEGORY) != MISSING
@@ -61,16 +75,16 @@ def summarise(metrics: tuple[JudgeMetric, ...], records: list[dict[str, Any]],
     out: dict[str, Any] = {}
     for m in metrics:
         column = [r["ratings"].get(m.name, {"status": "failed"}) for r in records]
-        out[m.name] = {**_describe(m), **metric_summary(m, column)}
+        out[m.name] = {**_describe(m), **metric_summary(m, column, k)}
     groups: dict[str, Any] = {}
     for f in fields:
         keys = [group_value(r["metadata"], f) for r in records]
         groups[f] = {}
         for seg in sorted(set(keys)):
-            rows = [r for r, k in zip(records, keys) if k == seg]
+            rows = [r for r, key in zip(records, keys) if key == seg]
             groups[f][seg] = {"n": len(rows), "metrics": {
                 m.name: metric_summary(m, [r["ratings"].get(m.name, {"status": "failed"})
-                                           for r in rows]) for m in metrics}}
+                                           for r in rows], k) for m in metrics}}
     return {"metrics": out, "groups": groups}, fields, warnings
 
 
@@ -88,14 +102,24 @@ def print_pointwise(summary: dict[str, Any], name: str) -> None:
 
     t = Table(title=plain(f"{name} · {summary['model']} judged by {summary['judge_model']}: "
                           f"{summary['n_examples']} examples"), title_justify="left")
-    for col in ("metric", "mean (0-1)", "95% CI", "scored", "n/a", "unparseable", "failed"):
+    stats = list(summary["metrics"].values())
+    weighted = any((s.get("weighted") or {}).get("n") for s in stats)
+    sampled = any("samples" in s for s in stats)
+    cols = ["metric", "mean (0-1)", "95% CI", "scored", "n/a", "unparseable", "failed"]
+    cols += ["weighted [95% CI]"] if weighted else []
+    cols += ["sample SD", "disagree"] if sampled else []
+    for col in cols:
         t.add_column(col, justify="left" if col == "metric" else "right")
     for metric, s in summary["metrics"].items():
         mark = " (lower is better)" if s["lower_is_better"] else ""
+        w, rel = s.get("weighted") or {}, s.get("samples") or {}
+        extra = [f"{num(w.get('value'))} [{num(w.get('ci_low'))}, {num(w.get('ci_high'))}]"] \
+            if weighted else []
+        extra += [num(rel.get("mean_sd")), num(rel.get("share_disagree"))] if sampled else []
         t.add_row(plain(metric + mark), num(s["value"]),
                   f"[{num(s['ci_low'])}, {num(s['ci_high'])}]", str(s["n"]),
                   str(s["n_not_applicable"]), str(s["n_unparseable"]),
-                  str(s["n_failed"] + s["n_skipped"]))
+                  str(s["n_failed"] + s["n_skipped"]), *extra)
     console.print(t)
     for field, segs in summary["groups"].items():
         g = Table(title=plain(f"by {field}"), title_justify="left")

@@ -25,6 +25,7 @@ from ..base import Executed, RunSpec, Task
 from ..pairwise_judge.mode import JudgeMode, resolve_mode
 from .data import PointwiseDataset
 from .pipeline import PointwiseState, run_pointwise_example
+from .sampling import sample_seed, sample_temperature
 from .select import metrics_fingerprint, select_metrics
 from .summary import print_pointwise, summarise
 from .writers import PointwiseWriter
@@ -32,7 +33,7 @@ from .writers import PointwiseWriter
 __all__ = ["PointwiseJudgeTask"]
 
 #: the judge prompts' and record layout's version (part of the fingerprint)
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2
 
 
 class PointwiseJudgeTask(Task):
@@ -74,16 +75,26 @@ class PointwiseJudgeTask(Task):
 
     @property
     def mode(self) -> JudgeMode:
-        """Structured where the judge's backend enforces a schema (as the pairwise judge);
-        no log-probabilities asked unless ``judge.top_logprobs`` says so."""
-        j, inf = self.recipe.judge, self.recipe.inference
-        k = j.top_logprobs if j.top_logprobs is not None else inf.top_logprobs
-        return JudgeMode(structured=resolve_mode(j, inf).structured, top_logprobs=int(k))
+        """As the pairwise judge's: structured where the judge's backend enforces a schema;
+        ``judge.top_logprobs`` unset: 5 for a structured judge (at least
+        ``inference.top_logprobs``, for the probability-weighted scores), else
+        ``inference.top_logprobs``."""
+        return resolve_mode(self.recipe.judge, self.recipe.inference)
+
+    @property
+    def sampling(self) -> dict:
+        """``judge.samples`` and the temperature and seeds of the judge samples."""
+        k, inf = self.recipe.judge.samples, self.recipe.inference
+        temperature, source = sample_temperature(k, inf.temperature)
+        return {"k": k, "temperature": temperature, "temperature_source": source,
+                "seeds": [sample_seed(self.recipe.assay.seed, s) for s in range(k)]}
 
     def runs(self) -> list[RunSpec]:
         a, j = self.recipe.assay, self.recipe.judge
         generator = None if self.byoi else ModelSpec.parse(a.model, a.model_args)
-        state = PointwiseState(self.metrics, self.mode, generator)
+        k = j.samples
+        state = PointwiseState(self.metrics, self.mode, generator, samples=k,
+                               temperature=self.sampling["temperature"] if k > 1 else None)
         self.states.append(state)
         fingerprint = {
             "task": self.recipe.evaluation.task, "prompt_version": PROMPT_VERSION,
@@ -115,7 +126,8 @@ class PointwiseJudgeTask(Task):
             writer.abort()
             raise
         bedrock_path = writer.close()
-        body, fields, warnings = summarise(self.metrics, slim, list(recipe.assay.group_by))
+        body, fields, warnings = summarise(self.metrics, slim, list(recipe.assay.group_by),
+                                           recipe.judge.samples)
         for text in warnings:
             print(text, file=sys.stderr)
         kinds = [(r["error"] or {}).get("kind") for r in slim]
@@ -126,7 +138,8 @@ class PointwiseJudgeTask(Task):
             "task": recipe.evaluation.task, "strategy": recipe.evaluation.strategy or "judge",
             "model": self.model_id, "judge_model": executed.model,
             "judge": redact_config(recipe.judge.model_dump()),
-            "judge_mode": self.mode.fingerprint(), "data_format": self.dataset.format,
+            "judge_mode": self.mode.fingerprint(), "judge_samples": self.sampling,
+            "data_format": self.dataset.format,
             "dataset": self.dataset.path.name, "group_by": fields, "seed": recipe.assay.seed,
             "n_examples": len(slim),
             "n_errors": sum(k is not None and k != "unparseable" for k in kinds),
