@@ -28,6 +28,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-M", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
                    help="model argument, repeatable (base_url=..., api_key_env=..., n_ctx=...)")
     p.add_argument("--judge", help="judge model for llm_judge tasks (overrides judge.model)")
+    p.add_argument("--judge-samples", type=int, metavar="K",
+                   help="llm_judge_pointwise: judge each example K times and report the "
+                   "dispersion (judge.samples)")
     p.add_argument("-J", dest="judge_args", action="append", default=[], metavar="KEY=VALUE",
                    help="judge model argument, repeatable")
     p.add_argument("--output-dir", help="folder for run directories (default: runs)")
@@ -85,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assay {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="run a recipe")
-    run.add_argument("recipe", help="Nova-compatible recipe YAML, or with --resume a run directory")
+    run.add_argument("recipe", help="Nova-compatible recipe YAML, a Bedrock create_evaluation_job "
+                     "request JSON, or with --resume a run directory")
     _add_run_options(run)
     run.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE",
                      help="quality gate, repeatable: exit 5 when METRIC is below VALUE")
@@ -128,7 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON")
     bench.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     report = sub.add_parser("report", help="figures and the HTML report of a finished run")
-    report.add_argument("run_dir")
+    report.add_argument("run_dir", help="a run directory, or Bedrock output files (a "
+                        "*_output.jsonl or a folder of them)")
+    report.add_argument("--out", help="Bedrock outputs only: the folder for report.html "
+                        "(default: the sibling <path>.assay-report)")
     report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks")
     demo = sub.add_parser("demo", help="offline demo on the embedded model")
@@ -175,7 +182,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "top_p": "inference.top_p", "top_k": "inference.top_k",
         "top_logprobs": "inference.top_logprobs",
         "max_failure_share": "assay.max_failure_share", "cache": "assay.cache",
-        "judge": "judge.model", "subtask": "evaluation.subtask",
+        "judge": "judge.model", "judge_samples": "judge.samples",
+        "subtask": "evaluation.subtask",
         "strategy": "evaluation.strategy", "method": "assay.benchmark.method",
         "num_fewshot": "assay.benchmark.num_fewshot",
         "system_prompt": "assay.benchmark.system_prompt",
@@ -231,6 +239,13 @@ def _outcome(result: Any, *, allow_failures: bool) -> int:
     return OK
 
 
+def _is_job_file(path: Path) -> bool:
+    if path.suffix.lower() != ".json":
+        return False
+    from ..config.bedrock_recipe import is_job_file
+    return is_job_file(path)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from ..config.loader import apply_overrides, load_recipe, recipe_from_dict
     from ..config.yaml_lines import load_yaml_with_lines
@@ -240,12 +255,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     recipe_path = Path(args.recipe)
     overrides = _overrides(args)
     recipe_dir: Path | None = recipe_path.parent
+    job = None
     if recipe_path.is_dir():
         if not args.resume:
             raise ConfigError("is a folder: pass a recipe file, or --resume to continue the run "
                               "in this run directory", field="recipe")
         from .resume import recipe_for_resume
         recipe, recipe_dir = recipe_for_resume(recipe_path, overrides)
+    elif _is_job_file(recipe_path):   # a Bedrock create_evaluation_job request
+        from .bedrock_job_run import open_job
+        job = open_job(recipe_path, overrides)
+        recipe = job.recipe
     elif args.no_processor:
         data, lines = load_yaml_with_lines(recipe_path)
         data.pop("processor", None)
@@ -269,7 +289,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                          retry_errors=args.retry_errors, events=events)
     from ..compare.gates import check_gates, parse_gate_specs
     parse_gate_specs(args.fail_under)   # a malformed gate is exit 2 before any model call
-    result = evaluate(recipe, options)
+    result = evaluate(recipe, options) if job is None else job.run(evaluate, options)
     code = _outcome(result, allow_failures=args.allow_failures)
     from .exit_codes import EXAMPLES_FAILED, GATE_FAILED, OK
     if args.fail_under and code in (OK, EXAMPLES_FAILED):   # gates need a finished run
@@ -386,9 +406,16 @@ def _cmd_benchmarks(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from ..results.bedrock_summary import bedrock_output_files
     from ..tasks.reporting import report_run
 
-    for path in report_run(args.run_dir):
+    if bedrock_output_files(args.run_dir) is not None:
+        from ..reports.bedrock_report import write_bedrock_report
+
+        paths = write_bedrock_report(args.run_dir, getattr(args, "out", None))
+    else:
+        paths = report_run(args.run_dir)
+    for path in paths:
         print(path)
     return 0
 

@@ -22,8 +22,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "metric both values, B − A with a paired bootstrap 95% CI, the paired test (McNemar "
         "exact for 0/1 metrics, paired t and Wilcoxon for continuous ones, a sign test for "
         "judge win rates) and a verdict (p < 0.05 and a CI that excludes 0).")
-    p.add_argument("run_a", help="the baseline run directory (A)")
-    p.add_argument("run_b", help="the challenger run directory (B)")
+    p.add_argument("run_a", help="the baseline run directory (A), or Bedrock output files "
+                   "(a *_output.jsonl or a folder of them)")
+    p.add_argument("run_b", help="the challenger run directory (B), or Bedrock output files")
     p.add_argument("--metric", help="the primary metric (default: the run's first)")
     p.add_argument("--metrics", help="compare only these metrics, comma separated")
     p.add_argument("--common-only", action="store_true",
@@ -37,7 +38,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "metric; 'all': on any metric)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    p.add_argument("--out", help="output folder (default: RUN_B/compare-<RUN_A name>)")
+    p.add_argument("--out", help="output folder (default: RUN_B/compare-<RUN_A name>; for "
+                   "Bedrock outputs the sibling <RUN_B>.assay-compare-<RUN_A name>)")
     p.add_argument("--no-figure", action="store_true", help="skip comparison.png")
     p.add_argument("--quiet", action="store_true", help="print only the output folder")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -97,23 +99,31 @@ def _print_table(doc: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..compare import (CompareOptions, compare_runs, default_out_dir, load_compared_run,
-                           prepare_out_dir, regressions, write_comparison_json)
+    from ..compare import (CompareOptions, compare_runs, default_out_dir, prepare_out_dir,
+                           regressions, write_comparison_json)
     from ..errors import ConfigError
     from .exit_codes import GATE_FAILED, OK
 
     if args.resamples < 1:
         raise ConfigError("must be at least 1", field="--resamples")
     metrics = tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip())
-    a = load_compared_run(args.run_a, match=args.match)
-    b = load_compared_run(args.run_b, match=args.match)
+    from ..compare.bedrock_run import bedrock_out_dir, load_compared
+
+    a = load_compared(args.run_a, match=args.match)
+    b = load_compared(args.run_b, match=args.match)
     opts = CompareOptions(metric=args.metric, common_only=args.common_only, seed=args.seed,
                           n_resamples=args.resamples, lower_is_better=tuple(args.lower_is_better),
                           metrics=metrics)
     doc = compare_runs(a, b, opts)
     gate = args.fail_on_regression
     failures = regressions(doc, gate or None) if gate is not None else []
-    out = prepare_out_dir(Path(args.out) if args.out else default_out_dir(a.path, b.path))
+    if args.out:
+        out_dir = Path(args.out)
+    elif b.source != "run":   # never inside a downloaded Bedrock folder unless asked
+        out_dir = bedrock_out_dir(a, b)
+    else:
+        out_dir = default_out_dir(a.path, b.path)
+    out = prepare_out_dir(out_dir)
     write_comparison_json(doc, out)
     png = None
     if not args.no_figure:

@@ -24,7 +24,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "metrics (metric, value, stderr, ci_low, ci_high, n, group_field, segment); "
         "benchmark runs with a base model also base_examples, base_metrics, comparison. "
         "Read-only: the query cannot read or write files. See docs/query.md.")
-    p.add_argument("run_dir", help="a run directory (<output_dir>/<run name>)")
+    p.add_argument("run_dir", help="a run directory (<output_dir>/<run name>), or Bedrock "
+                   "output files (a *_output.jsonl or a folder of them: tables examples, "
+                   "scores, metrics)")
     p.add_argument("sql", help="the query, e.g. \"SELECT count(*) FROM examples\"")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="output format (default table; json is strict JSON)")

@@ -2,6 +2,7 @@
 the quality gates of CI (``--fail-under``, ``--fail-on-regression``).
 
 * :mod:`assay.compare.run_data`: one run read back (summary, slim per-example values).
+* :mod:`assay.compare.bedrock_run`: Bedrock output files read back as one side.
 * :mod:`assay.compare.pairing`: which examples the runs share.
 * :mod:`assay.compare.paired_stats`: the statistics of one paired metric (also used by the
   benchmark ``--base-model`` comparison).
@@ -13,6 +14,7 @@ the quality gates of CI (``--fail-under``, ``--fail-on-regression``).
 
 from __future__ import annotations
 
+from .bedrock_run import load_bedrock_run, load_compared
 from .comparison import SCHEMA_VERSION, CompareOptions, compare_runs
 from .gates import GATE_MODES, Gate, check_gates, gate_values, parse_gate_specs, regressions
 from .output import default_out_dir, prepare_out_dir, write_comparison_json
@@ -40,6 +42,8 @@ __all__ = [
     "compare_win_rates",
     "default_out_dir",
     "gate_values",
+    "load_bedrock_run",
+    "load_compared",
     "load_compared_run",
     "pair_items",
     "parse_gate_specs",

@@ -47,12 +47,14 @@ def _arrays(a: ComparedRun, b: ComparedRun, keys: list[str], metric: str
     fa = fb = both = 0
     for k, key in enumerate(keys):
         ia, ib = a.items[key], b.items[key]
-        fa += ia.failed
-        fb += ib.failed
-        both += ia.failed and ib.failed
-        if not ia.failed:
+        ga = ia.failed or metric in ia.failed_metrics
+        gb = ib.failed or metric in ib.failed_metrics
+        fa += ga
+        fb += gb
+        both += ga and gb
+        if not ga:
             xa[k] = ia.values.get(metric, math.nan)
-        if not ib.failed:
+        if not gb:
             xb[k] = ib.values.get(metric, math.nan)
     excluded = int((np.isnan(xa) | np.isnan(xb)).sum())
     failed_either = fa + fb - both

@@ -16,7 +16,7 @@ from ..errors import DataError, RunStateError
 from ..results.json_io import loads_record
 
 __all__ = ["ComparedRun", "Item", "load_compared_run", "example_texts", "JUDGE_TASKS",
-           "WIN_RATE", "MATCH_KEYS", "TEXT_LABELS", "LOWER_IS_BETTER"]
+           "WIN_RATE", "MATCH_KEYS", "TEXT_LABELS", "LOWER_IS_BETTER", "POINTWISE_TASKS"]
 
 JUDGE_TASKS = ("llm_judge", "rubric_llm_judge")
 WIN_RATE = "winrate"
@@ -26,6 +26,9 @@ _OUTCOME_SCORE = {"B": 1.0, "tie": 0.5, "A": 0.0}
 # rubric metrics compared besides the win rate; score_margin = A − B, so lower is better for B
 _RUBRIC_METRICS = ("weighted_score_B", "score_margin")
 LOWER_IS_BETTER = frozenset({"score_margin"})
+#: pointwise judge runs: per-example ``metrics`` (name -> 0-1 score or null); a judge request
+#: that failed leaves out that metric only (``failed_metrics``), a null score is ``no_value``
+POINTWISE_TASKS = ("llm_judge_pointwise",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,7 @@ class Item:
     stratum: str | None
     failed: bool
     values: dict[str, float]
+    failed_metrics: frozenset[str] = frozenset()   # failed for these metrics only
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class ComparedRun:
     metric_names: list[str]
     match: str = "id"
     lower_is_better: frozenset[str] = field(default_factory=frozenset)
+    source: str = "run"           # "run", or "bedrock_output" (assay.compare.bedrock_run)
+    # keys -> texts, for sources without examples.jsonl (see example_texts)
+    texts: Any = field(default=None, compare=False, repr=False)
 
     def reported(self, metric: str) -> float | None:
         """The run's own aggregate of ``metric`` (``metrics.json``), if it has one."""
@@ -64,9 +71,12 @@ class ComparedRun:
         return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
 
     def info(self) -> dict[str, Any]:
-        return {"run": str(self.path), "name": self.name, "model": self.model,
-                "judge": self.judge, "n_examples": len(self.items),
-                "n_failed": sum(1 for it in self.items.values() if it.failed)}
+        out = {"run": str(self.path), "name": self.name, "model": self.model,
+               "judge": self.judge, "n_examples": len(self.items),
+               "n_failed": sum(1 for it in self.items.values() if it.failed)}
+        if self.source != "run":
+            out["source"] = self.source
+        return out
 
 
 def _read_json(path: Path, run: Path) -> dict[str, Any]:
@@ -134,6 +144,26 @@ def _metric_names(summary: dict[str, Any], kind: str, seen: dict[str, None]) -> 
     return [m for m in named if m in seen] + [m for m in seen if m not in named]
 
 
+def _pointwise_failures(rec: dict[str, Any]) -> tuple[bool, frozenset[str]]:
+    """A pointwise record fails as a whole only when there was no response to judge (an
+    error outside the judge stage); a failed judge request fails its metric only."""
+    err = rec.get("error")
+    failed = isinstance(err, dict) and err.get("stage") != "judge"
+    ratings = rec.get("ratings") if isinstance(rec.get("ratings"), dict) else {}
+    return failed, frozenset(str(m) for m, r in ratings.items()
+                             if isinstance(r, dict) and r.get("status") == "failed")
+
+
+def _lower_is_better(summary: dict[str, Any], task: str, kind: str) -> frozenset[str]:
+    if kind == "judge":
+        return LOWER_IS_BETTER
+    if task in POINTWISE_TASKS:
+        metrics = summary.get("metrics") if isinstance(summary.get("metrics"), dict) else {}
+        return frozenset(str(m) for m, s in metrics.items()
+                         if isinstance(s, dict) and s.get("lower_is_better") is True)
+    return frozenset()
+
+
 def _run_name(path: Path, manifest: dict[str, Any]) -> str:
     try:
         name = manifest["recipe"]["run"]["name"]
@@ -167,22 +197,27 @@ def load_compared_run(run_dir: str | Path, *, match: str = "id") -> ComparedRun:
             raise DataError(f"duplicate {match} {key[:80]!r}", file=examples, line=line,
                             field=match)
         failed = rec.get("error") is not None or (kind == "judge" and rec.get("outcome") == "error")
+        failed_metrics: frozenset[str] = frozenset()
+        if task in POINTWISE_TASKS:
+            failed, failed_metrics = _pointwise_failures(rec)
         values = _values(rec, kind)
         seen.update(dict.fromkeys(values))
         stratum = rec.get("subtask") if kind == "benchmark" else None
         items[key] = Item(index=int(rec.get("index") or 0), failed=failed, values=values,
-                          stratum=str(stratum) if stratum is not None else None)
+                          stratum=str(stratum) if stratum is not None else None,
+                          failed_metrics=failed_metrics)
     judge = summary.get("judge")
     judge_model = judge.get("model") if isinstance(judge, dict) else None
     return ComparedRun(path=path, name=_run_name(path, manifest), task=task, kind=kind,
                        model=str(summary.get("model") or manifest.get("model") or ""),
                        judge=judge_model, summary=summary, items=items,
                        metric_names=_metric_names(summary, kind, seen), match=match,
-                       lower_is_better=LOWER_IS_BETTER if kind == "judge" else frozenset())
+                       lower_is_better=_lower_is_better(summary, task, kind))
 
 
 _TEXT_FIELDS = {   # label -> the record fields that may hold it, first present wins
-    "metrics": {"input": ("query", "prompt"), "reference": ("gold",), "output": ("prediction",)},
+    "metrics": {"input": ("query", "prompt"), "reference": ("gold", "reference"),
+                "output": ("prediction", "response")},
     "benchmark": {"input": ("question", "prompt"), "reference": ("gold",),
                   "output": ("prediction", "extracted")},
     "judge": {"input": ("prompt",), "reference": ("response_a",), "output": ("response_b",)},
@@ -199,6 +234,8 @@ def example_texts(run: ComparedRun, keys: set[str]) -> dict[str, dict[str, str |
     out: dict[str, dict[str, str | None]] = {}
     if not keys:
         return out
+    if run.texts is not None:
+        return run.texts(keys)
     fields = _TEXT_FIELDS.get(run.kind, _TEXT_FIELDS["metrics"])
     for _line, rec in _records(run.path / "examples.jsonl"):
         key = str(rec.get(run.match))

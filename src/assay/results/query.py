@@ -1,4 +1,5 @@
-"""SQL over one run's records with DuckDB (``assay query RUN_DIR SQL``).
+"""SQL over one run's records with DuckDB (``assay query RUN_DIR SQL``); Bedrock output
+files too (``examples``, ``scores``, ``metrics``: :mod:`assay.results.bedrock_query`).
 
 Tables (see ``docs/query.md`` for the columns):
 
@@ -293,6 +294,10 @@ def open_run(run_dir: str | Path) -> Any:
     """A DuckDB connection over the run's tables that cannot read or write any file."""
     duckdb = _duckdb()
     run_dir = Path(run_dir)
+    from .bedrock_summary import bedrock_output_files
+
+    if bedrock_output_files(run_dir) is not None:
+        return _open_bedrock(duckdb, run_dir)
     if not run_dir.is_dir():
         raise ConfigError("no such run directory" if not run_dir.exists()
                           else "not a folder", file=run_dir)
@@ -319,6 +324,27 @@ def open_run(run_dir: str | Path) -> Any:
         con.close()
         raise ConfigError(f"cannot read the run's records: {_one_line(exc)}",
                           file=run_dir) from None
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open_bedrock(duckdb: Any, path: Path) -> Any:
+    """Bedrock output files: ``examples``, ``scores`` and ``metrics`` (results.bedrock_query)."""
+    from .bedrock_query import SCORE_COLUMNS, bedrock_tables
+
+    examples, scores, summary = bedrock_tables(path)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET autoinstall_known_extensions=false")
+        con.register("_bedrock_examples", examples)
+        con.execute('CREATE TABLE examples AS SELECT * FROM _bedrock_examples ORDER BY "index"')
+        con.unregister("_bedrock_examples")
+        _make_table(con, "scores", SCORE_COLUMNS, scores)
+        _make_table(con, "metrics", METRIC_COLUMNS, metric_rows(summary))
+        con.execute("SET enable_external_access=false")
+        con.execute("SET lock_configuration=true")
     except BaseException:
         con.close()
         raise
