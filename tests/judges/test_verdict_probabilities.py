@@ -197,3 +197,13 @@ def test_embedded_judge_quality_line():
                                                     "n": 7}, "embedded_judge": unmeasured})
     assert lines[0].startswith("probability-weighted win rate (B): 0.600 [0.500, 0.700]")
     assert "not measured" in lines[1]
+
+
+def test_embedded_grader_line_for_pointwise_runs():
+    from assay.judges.quality import embedded_grader_line, embedded_judge_quality
+
+    line = embedded_grader_line(embedded_judge_quality("local/smollm2"))
+    assert line.startswith("judge local/smollm2 is the embedded model; as a pairwise judge it "
+                           "agrees with people 45.0% of the time, against 45.0%")
+    assert "--judge openai/" in line
+    assert embedded_grader_line(embedded_judge_quality("openai/gpt-4o")) == ""

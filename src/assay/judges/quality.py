@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["embedded_judge_quality", "embedded_judge_line", "REAL_JUDGE_HINT"]
+__all__ = ["embedded_judge_quality", "embedded_judge_line", "embedded_grader_line",
+           "REAL_JUDGE_HINT"]
 
 REAL_JUDGE_HINT = ("it is a tiny model meant for trying assay out; a real judge model "
                    "(--judge openai/...) gives meaningful verdicts")
@@ -69,3 +70,18 @@ def embedded_judge_line(entry: dict[str, Any] | None) -> str:
         return ""
     return (f"judge {entry.get('model')} is the embedded model: measured agreement with human "
             f"labels {agreement_text(entry)}; {REAL_JUDGE_HINT}.")
+
+
+def embedded_grader_line(entry: dict[str, Any] | None) -> str:
+    """The same warning for a pointwise (grading) run by the embedded judge, or ``""``."""
+    if not entry:
+        return ""
+    w, chance = entry.get("weighted_agreement"), entry.get("chance")
+    measured = ""
+    if isinstance(w, (int, float)) and isinstance(chance, (int, float)):
+        measured = (f"; as a pairwise judge it agrees with people {100 * w:.1f}% of the time, "
+                    f"against {100 * chance:.1f}% for always giving the most common answer "
+                    "(docs/judge_quality.md)")
+    return (f"judge {entry.get('model')} is the embedded model{measured}: read these scores "
+            "as a check of the pipeline, not of quality; a real judge model "
+            "(--judge openai/...) gives meaningful scores.")

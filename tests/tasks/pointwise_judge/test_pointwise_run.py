@@ -203,6 +203,9 @@ def test_embedded_structured_judge_parses_every_rating(tmp_path, samples):
                  "--quiet"]) == 0
     m = json.loads((tmp_path / "out" / "pw" / "metrics.json").read_text())
     assert m["judge_mode"]["structured"] is True
+    assert m["embedded_judge"]["model"] == "local/smollm2"   # the run says what it is worth
+    assert "check of the pipeline, not of quality" in \
+        (tmp_path / "out" / "pw" / "report.html").read_text()
     refusal = m["metrics"]["Builtin.Refusal"]
     assert refusal["n_examples"] == 3 and refusal["n_unparseable"] == 0 and refusal["n"] == 3
     # the embedded judge gives token log-probabilities: every rating has a weighted score

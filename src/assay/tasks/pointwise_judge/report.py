@@ -113,6 +113,12 @@ def _examples(run_dir: Path, metrics: dict[str, Any]) -> str:
     return "".join(h)
 
 
+def _grader_line(s: dict[str, Any]) -> str:
+    from ...judges.quality import embedded_grader_line
+
+    return embedded_grader_line(s.get("embedded_judge"))
+
+
 def write_pointwise_report(run_dir: Path) -> Path:
     run_dir = Path(run_dir)
     s, _manifest = read_run(run_dir)
@@ -125,6 +131,7 @@ def write_pointwise_report(run_dir: Path) -> Path:
                  f"{s.get('judge_model')} · {s.get('n_errors')} failed · "
                  f"{s.get('n_unparseable')} with an unparseable rating"),
             *[note(w, "warn") for w in s.get("warnings") or []],
+            *([note(_grader_line(s), "warn")] if _grader_line(s) else []),
             "<h2 id='metrics'>Metrics</h2>", _metric_rows(metrics, metrics),
             _labels(metrics), _groups(metrics, s.get("groups") or {}),
             _examples(run_dir, metrics)]

@@ -121,6 +121,11 @@ def print_pointwise(summary: dict[str, Any], name: str) -> None:
                   str(s["n_not_applicable"]), str(s["n_unparseable"]),
                   str(s["n_failed"] + s["n_skipped"]), *extra)
     console.print(t)
+    from ...judges.quality import embedded_grader_line
+
+    line = embedded_grader_line(summary.get("embedded_judge"))
+    if line:
+        console.print(plain(line), style="yellow")
     for field, segs in summary["groups"].items():
         g = Table(title=plain(f"by {field}"), title_justify="left")
         g.add_column("segment")

@@ -111,6 +111,8 @@ class PointwiseJudgeTask(Task):
                         label=self.recipe.run.name, state=state)]
 
     def finalize(self, executed: Executed) -> RunResult:
+        from ...judges.quality import embedded_judge_quality
+
         recipe, store = self.recipe, executed.store
         writer = PointwiseWriter(store.dir, job_name=recipe.run.name, model_id=self.model_id,
                                  dataset=self.dataset.path.stem,
@@ -147,6 +149,7 @@ class PointwiseJudgeTask(Task):
             **body,
             "warnings": [f"warning: {w}" for w in self.warnings] + warnings,
             "bedrock_output": bedrock_path.relative_to(store.dir).as_posix(),
+            "embedded_judge": embedded_judge_quality(executed.model),
         }
         write_json(store.dir / "metrics.json", summary)
         end = time.time()
