@@ -274,3 +274,16 @@ def test_unknown_saved_name_is_a_one_line_error(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip()
     assert "nosuch" in err and "judge.custom_metrics[0]" in err and len(err.splitlines()) == 1
 
+
+
+def test_a_sampled_token_that_does_not_decide_the_label_gives_no_weighted_score():
+    """The comprehensiveness scale is 10/3/1: a judge that wrote 10 sampled `1` first, which
+    could still become 1 or 10; weighing only `3` (the one alternative that decides) would
+    contradict the rating given, so there is no weighted score."""
+    scale = JudgeMetric("comp", "", "Rate {{prediction}}.",
+                        (ScaleItem("very", 10.0), ScaleItem("mildly", 3.0),
+                         ScaleItem("not", 1.0)))
+    text = _reply("10")
+    toks = _tokens(text, [(' "1', LN(0.6)), (' "3', LN(0.3))], lead=' "')
+    assert label_probabilities(text, toks, scale.labels) is None
+    assert weighted_score(scale, label_probabilities(text, toks, scale.labels)) is None

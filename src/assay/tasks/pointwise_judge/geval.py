@@ -15,7 +15,9 @@ The probabilities of the alternatives that map are summed per label and renormal
 to 1 (llama.cpp reports the *unconstrained* model's probabilities; the grammar acts later).
 ``weighted_score = sum(P(label) * score(label))`` over the scale's labels, renormalised over
 them when ``N/A`` has mass (the score given the metric applies); ``None`` when no alternative
-maps to a scale label.
+maps to a scale label, and when the sampled token itself does not decide a single label (the
+``1`` that began ``10`` on a 1/3/10 scale): weighing only the alternatives that do would
+contradict the rating given.
 """
 
 from __future__ import annotations
@@ -89,6 +91,10 @@ def label_probabilities(text: str | None, logprobs: Sequence[TokenLogprob] | Non
             if text[pos:end] != piece:
                 return None
             lead = text[pos:start]
+            if _label(tok.token, lead, labels) is None:
+                # the sampled token does not decide the label by itself ("1" of "10" on a
+                # 1/3/10 scale): the alternatives here cannot weigh the choice that was made
+                return None
             mass = dict.fromkeys(labels, 0.0)
             seen: set[str] = set()
             for alt, lp in ((tok.token, tok.logprob), *tok.top):
