@@ -20,7 +20,8 @@ SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 def test_thirty_bedrock_rows_through_llama_cpp_server(llama_server, tmp_path):
     recipe = tmp_path / "judge.yaml"
     recipe.write_text("run:\n  name: pw-server\nevaluation:\n  task: llm_judge_pointwise\n"
-                      "judge:\n  metrics: [Builtin.Correctness]\nassay:\n  seed: 0\n")
+                      "judge:\n  metrics: [Builtin.Correctness]\n  top_logprobs: 0\n"
+                      "assay:\n  seed: 0\n")   # no logprobs: the server computes them slowly
     code = main(["run", str(recipe), "--data",
                  str(SAMPLES / "bedrock_model_eval_byoi_dataset.jsonl"), "-m", "byoi",
                  "--judge", "openai/smollm2", "-J", f"base_url={llama_server.base_url}",

@@ -242,6 +242,18 @@ def test_openai_choices_are_a_grammar_for_llama_cpp_and_absent_otherwise(scripte
     assert second["grammar"] == choice_gbnf(["yes", "no", "maybe"])
 
 
+def test_openai_json_schema_is_a_grammar_for_llama_cpp(scripted_server):
+    """llama.cpp servers get the local backend's GBNF (the llama-cpp-python server rejects
+    response_format type json_schema); other servers get response_format."""
+    pytest.importorskip("llama_cpp")
+    srv = scripted_server.script(Reply(200, chat_payload("{}")))
+    _generate(_openai(srv, dialect="llama_cpp"),
+              GenerationSettings(max_new_tokens=8, response_format=FMT))
+    sent = srv.posts()[0]["json"]
+    assert "response_format" not in sent
+    assert sent["grammar"] == json_gbnf(FMT["schema"])
+
+
 def test_openai_plain_request_has_no_response_format(scripted_server):
     srv = scripted_server.script(Reply(200, chat_payload("hello")))
     _generate(_openai(srv), GenerationSettings(max_new_tokens=8))

@@ -73,7 +73,7 @@ from .retry import RetryPolicy, classify_status, parse_retry_after, retry_async
 from .openai_wire import error_detail, int_or_none, parse_logprobs
 from .endpoint import Secret as _Secret, is_loopback, strip_userinfo as _strip_userinfo
 from .redact import redact_config
-from .structured import choice_gbnf, openai_response_format
+from .structured import choice_gbnf, json_gbnf, openai_response_format
 from .types import Completion, InferenceRequest
 
 __all__ = ["OpenAIBackend", "DEFAULT_BASE_URL"]
@@ -244,11 +244,17 @@ class OpenAIBackend(EchoLoglikelihood):
             body["logprobs"] = True
             body["top_logprobs"] = s.top_logprobs
         if s.response_format is not None:   # structured output; the reply is checked anyway
-            fmt = openai_response_format(s.response_format)
-            if fmt is not None:
-                body["response_format"] = fmt
-            elif self.dialect == "llama_cpp" and s.response_format.get("type") == "choice":
-                body["grammar"] = choice_gbnf(s.response_format["choices"])
+            kind = s.response_format.get("type")
+            if self.dialect == "llama_cpp" and kind in ("json_schema", "choice"):
+                # llama.cpp servers take a GBNF grammar: the one the local backend uses (the
+                # llama-cpp-python server rejects response_format type json_schema, and its own
+                # schema converter lets raw control characters into strings)
+                body["grammar"] = (json_gbnf(s.response_format["schema"]) if kind == "json_schema"
+                                   else choice_gbnf(s.response_format["choices"]))
+            else:
+                fmt = openai_response_format(s.response_format)
+                if fmt is not None:
+                    body["response_format"] = fmt
         body.update(self.extra_body)
         return body
 
