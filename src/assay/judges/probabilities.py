@@ -25,17 +25,19 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..backends.types import TokenLogprob
 
-__all__ = ["verdict_probabilities", "map_probs_backward", "mean_probs", "rounded", "OUTCOMES"]
+__all__ = ["verdict_probabilities", "map_probs_backward", "mean_probs", "rounded", "OUTCOMES",
+           "token_text", "choice_mass"]
 
 OUTCOMES = ("A", "B", "tie")
 _SPACE_MARKERS = ("\u2581", "\u0120")   # SentencePiece "▁" and byte-level BPE "Ġ" spaces
 
 
-def _piece(token: str) -> str:
+def token_text(token: str) -> str:
+    """A token's text with a SentencePiece/byte-level-BPE space marker read as a space."""
     for marker in _SPACE_MARKERS:
         if token.startswith(marker):
             return " " + token[len(marker):]
@@ -51,7 +53,7 @@ def _value_start(text: str, key: str) -> int | None:
 
 
 def _candidate(token: str, lead: str) -> str:
-    t = _piece(token)
+    t = token_text(token)
     if lead and t.startswith(lead):
         t = t[len(lead):]
     else:
@@ -78,27 +80,39 @@ def verdict_probabilities(text: str, logprobs: Sequence[TokenLogprob] | None,
     start = _value_start(text, key)
     if start is None:
         return None
+    got = choice_mass(text, start, logprobs, OUTCOMES, lambda alt, lead: _map(alt, lead, choices))
+    return None if got is None else got[0]
+
+
+def choice_mass(text: str, start: int, logprobs: Sequence[TokenLogprob], keys: Sequence[str],
+                mapper: Callable[[str, str], str | None]
+                ) -> tuple[dict[str, float], str | None] | None:
+    """At the token holding character ``start`` of ``text`` (where a value begins): the
+    probability of the sampled token and of each top-k alternative, each mapped to one of
+    ``keys`` by ``mapper(token, lead)`` (``lead``: the part of the sampled token before the
+    value), summed per key and renormalised; with the sampled token's own key (``None`` when
+    it maps to none). ``None`` when the tokens do not spell ``text`` there or nothing maps."""
     pos = 0
     for tok in logprobs:
-        piece = _piece(tok.token)
+        piece = token_text(tok.token)
         end = pos + len(piece)
         if end > start:
             if text[pos:end] != piece:
                 return None   # the tokens do not spell the text here
             lead = text[pos:start]
-            mass = dict.fromkeys(OUTCOMES, 0.0)
+            mass = dict.fromkeys(keys, 0.0)
             seen: set[str] = set()
             for alt, lp in ((tok.token, tok.logprob), *tok.top):
                 if alt in seen or lp is None or not math.isfinite(lp):
                     continue
                 seen.add(alt)
-                outcome = _map(alt, lead, choices)
-                if outcome is not None:
-                    mass[outcome] += math.exp(lp)
+                key = mapper(alt, lead)
+                if key is not None:
+                    mass[key] += math.exp(lp)
             total = sum(mass.values())
             if total <= 0:
                 return None
-            return {k: v / total for k, v in mass.items()}
+            return {k: v / total for k, v in mass.items()}, mapper(tok.token, lead)
         pos = end
     return None
 

@@ -22,26 +22,18 @@ contradict the rating given.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 
 from ...backends.types import TokenLogprob
 from ...judges.pointwise import NOT_APPLICABLE, JudgeMetric
+from ...judges.probabilities import choice_mass, token_text
 
 __all__ = ["label_probabilities", "weighted_score", "value_start", "rounded"]
 
-_SPACE_MARKERS = ("\u2581", "\u0120")   # SentencePiece "▁" and byte-level BPE "Ġ" spaces
 _JSON_VALUE_RE = re.compile(r'"(?:rating|score)"\s*:\s*"?')
 _LINE_VALUE_RE = re.compile(r"(?:^|\n)[\s*#>_-]*(?:final\s+)?(?:rating|score)\s*\**\s*[:=]\s*",
                             re.IGNORECASE)
-
-
-def _piece(token: str) -> str:
-    for marker in _SPACE_MARKERS:
-        if token.startswith(marker):
-            return " " + token[len(marker):]
-    return token
 
 
 def value_start(text: str) -> int | None:
@@ -57,7 +49,7 @@ def value_start(text: str) -> int | None:
 
 
 def _label(token: str, lead: str, labels: Sequence[str]) -> str | None:
-    t = _piece(token)
+    t = token_text(token)
     if lead and t.startswith(lead):
         t = t[len(lead):]
     else:
@@ -83,33 +75,13 @@ def label_probabilities(text: str | None, logprobs: Sequence[TokenLogprob] | Non
     start = value_start(text)
     if start is None:
         return None
-    pos = 0
-    for tok in logprobs:
-        piece = _piece(tok.token)
-        end = pos + len(piece)
-        if end > start:
-            if text[pos:end] != piece:
-                return None
-            lead = text[pos:start]
-            if _label(tok.token, lead, labels) is None:
-                # the sampled token does not decide the label by itself ("1" of "10" on a
-                # 1/3/10 scale): the alternatives here cannot weigh the choice that was made
-                return None
-            mass = dict.fromkeys(labels, 0.0)
-            seen: set[str] = set()
-            for alt, lp in ((tok.token, tok.logprob), *tok.top):
-                if alt in seen or lp is None or not math.isfinite(lp):
-                    continue
-                seen.add(alt)
-                label = _label(alt, lead, labels)
-                if label is not None:
-                    mass[label] += math.exp(lp)
-            total = sum(mass.values())
-            if total <= 0:
-                return None
-            return {k: v / total for k, v in mass.items()}
-        pos = end
-    return None
+    got = choice_mass(text, start, logprobs, labels,
+                      lambda alt, lead: _label(alt, lead, labels))
+    if got is None or got[1] is None:
+        # no alternative maps, or the sampled token does not decide the label by itself ("1"
+        # of "10" on a 1/3/10 scale): the alternatives here cannot weigh the choice made
+        return None
+    return got[0]
 
 
 def weighted_score(metric: JudgeMetric, probs: dict[str, float] | None) -> float | None:
