@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import compare_cmd, jobs_cmd, metrics_cmd, query_cmd, runs_cmd  # light: argparse only
+from . import compare_cmd, jobs_cmd, kb_cmd, metrics_cmd, query_cmd, runs_cmd  # light: argparse only
 
 __all__ = ["main", "build_parser"]
 
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="show tracebacks")
     runs_cmd.add_parser(sub)
     metrics_cmd.add_parser(sub)
+    kb_cmd.add_parser(sub)
     query_cmd.add_parser(sub)
     compare_cmd.add_parser(sub)
     jobs_cmd.add_parser(sub, run_options=_add_run_options)
@@ -449,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
                    "rubric": _cmd_rubric, "benchmarks": _cmd_benchmarks,
                    "runs": runs_cmd.run, "query": query_cmd.run,
                    "compare": compare_cmd.run, "jobs": jobs_cmd.run,
-                   "metrics": metrics_cmd.run}[args.command]
+                   "metrics": metrics_cmd.run, "kb": kb_cmd.run}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:
