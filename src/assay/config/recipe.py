@@ -16,7 +16,8 @@ from pydantic import (BaseModel, ConfigDict, Field, field_validator, model_seria
 
 __all__ = [
     "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
-    "StageToggle", "RlEnvSection", "ScorerEntry", "CalibrationSection", "AssaySection",
+    "StageToggle", "RlEnvSection", "ScorerEntry", "CalibrationSection", "RagSection",
+    "AssaySection",
     "JudgeSection", "Recipe",
     "check_run_name", "MAX_RUN_NAME_BYTES",
 ]
@@ -158,6 +159,34 @@ class CalibrationSection(StrictModel):
     overconfident_threshold: float = Field(default=0.8, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
+class RagSection(StrictModel):
+    """The ``rag_eval`` task's retrieval (docs/rag.md): a local knowledge base (``assay kb
+    build``) that retrieves for rows without an output, what the run evaluates, and how
+    retrieved passages are matched to reference contexts."""
+
+    #: an ``assay kb build`` folder (relative to the recipe); needed when rows carry no output
+    knowledge_base: str | None = None
+    retrieval: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    top_k: int = Field(default=5, ge=1, le=100)
+    #: ``auto``: the data's shape (BYOI outputs), else retrieve_and_generate with a KB
+    mode: Literal["auto", "retrieve", "retrieve_and_generate"] = "auto"
+    #: the k of recall@k, precision@k, hit_rate@k and ndcg@k
+    ks: list[int] = Field(default_factory=lambda: [1, 3, 5, 10])
+    #: token overlap at which a passage matches a reference context by text
+    match_threshold: float = Field(default=0.8, gt=0.0, le=1.0, allow_inf_nan=False)
+    #: Bedrock's ragSourceIdentifier: every BYOI output must carry it as knowledgeBaseIdentifier
+    source_identifier: str | None = None
+    #: ask the generating model to cite passages as [1], [2] (read back as citations)
+    citations: bool = True
+
+    @field_validator("ks")
+    @classmethod
+    def _check_ks(cls, v: list[int]) -> list[int]:
+        if not v or any(k < 1 for k in v):
+            raise ValueError("ks must list one or more k >= 1")
+        return sorted(set(v))
+
+
 class AssaySection(StrictModel):
     """assay's additions to the Nova recipe, all optional. Documented in docs/recipe.md."""
 
@@ -181,6 +210,7 @@ class AssaySection(StrictModel):
     response_schema: dict[str, Any] | str | None = None
     response_choices: list[str] | None = None
     calibration: CalibrationSection = CalibrationSection()
+    rag: RagSection = RagSection()
 
     @field_validator("response_schema", mode="before")
     @classmethod

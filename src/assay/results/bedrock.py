@@ -104,6 +104,8 @@ class BedrockOutputRecord:
     @property
     def prompt(self) -> str | None:
         p = self.input_record.get("prompt")
+        if p is None:   # a RAG line: the last conversation turn's prompt text
+            p = _turn_text(self.input_record, "prompt")
         return p if isinstance(p, str) else None
 
     @property
@@ -120,6 +122,8 @@ class BedrockOutputRecord:
         """The native per-example record (a ``null`` result is NaN, as assay's records hold
         not-a-number), so reports, comparisons and queries read Bedrock outputs like runs."""
         ref = self.input_record.get("referenceResponse")
+        if ref is None:
+            ref = _turn_text(self.input_record, "referenceResponses")
         cat = self.category
         return ExampleRecord(
             index=self.index, id=f"{self.index:06d}", query=self.prompt or "",
@@ -130,6 +134,22 @@ class BedrockOutputRecord:
             messages=[{"role": "user", "content": self.prompt or ""}],
             prediction=self.response,
             metrics={k: math.nan if v is None else float(v) for k, v in self.metrics.items()})
+
+
+def _turn_text(record: Mapping[str, Any], key: str) -> str | None:
+    """The text of the last conversation turn's ``prompt`` (an object) or first
+    ``referenceResponses`` item (a list), ``{"content": [{"text"}]}``; None when absent."""
+    turns = record.get("conversationTurns")
+    if not isinstance(turns, list) or not turns or not isinstance(turns[-1], dict):
+        return None
+    value = turns[-1].get(key)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    content = value.get("content") if isinstance(value, dict) else None
+    if not isinstance(content, list):
+        return None
+    texts = [c.get("text") for c in content if isinstance(c, dict)]
+    return "\n".join(t for t in texts if isinstance(t, str)) or None
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -189,6 +209,23 @@ class BedrockOutputWriter:
         line = {"automatedEvaluationResult": {"scores": [s.to_dict() for s in scores]},
                 "inputRecord": record,
                 "modelResponses": [_model_response(m) for m in model_responses]}
+        self._fh.write(dumps_strict(line, ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def add_rag(self, input_record: Mapping[str, Any], output: Mapping[str, Any] | None,
+                scores: Sequence[BedrockScore]) -> None:
+        """A RAG line, which keeps Bedrock's ``conversationTurns`` shape: the row with the
+        evaluated (last) turn's ``output`` and its scores under ``results``, the same scores
+        also under ``automatedEvaluationResult`` (model evaluation's key), so readers of
+        either find them (§2.6 leaves the RAG shape loose)."""
+        scored = [s.to_dict() for s in scores]
+        line = {k: v for k, v in input_record.items() if k != "conversationTurns"}
+        turns = [dict(t) for t in input_record.get("conversationTurns") or [{}]]
+        if output is not None:
+            turns[-1]["output"] = dict(output)
+        turns[-1]["results"] = scored
+        line = {"conversationTurns": turns, **line,
+                "automatedEvaluationResult": {"scores": scored}}
         self._fh.write(dumps_strict(line, ensure_ascii=False) + "\n")
         self.count += 1
 
@@ -283,8 +320,32 @@ def _responses(obj: dict, record: dict, file: Path, line: int) -> tuple[dict[str
     return tuple(value)
 
 
+def _rag_line(obj: dict) -> dict:
+    """A RAG line (``conversationTurns``, no ``inputRecord``) as a model-evaluation one: the
+    input record is the row without the last turn's output and results; its scores are
+    ``automatedEvaluationResult``'s, else the last turn's ``results``; its response the
+    output's text."""
+    turns = obj["conversationTurns"]
+    last = turns[-1] if isinstance(turns, list) and turns and isinstance(turns[-1], dict) \
+        else {}
+    record = {k: v for k, v in obj.items() if k != "automatedEvaluationResult"}
+    record["conversationTurns"] = [*turns[:-1], {k: v for k, v in last.items()
+                                                 if k not in ("output", "results")}] \
+        if isinstance(turns, list) and turns else turns
+    out = {"inputRecord": record}
+    out["automatedEvaluationResult"] = obj.get("automatedEvaluationResult") \
+        or {"scores": last.get("results")}
+    output = last.get("output")
+    if isinstance(output, dict) and isinstance(output.get("text"), str):
+        ident = output.get("modelIdentifier") or output.get("knowledgeBaseIdentifier")
+        out["modelResponses"] = [{"modelIdentifier": ident, "response": output["text"]}]
+    return out
+
+
 def _parse_line(obj: dict, file: Path, line: int, index: int,
                 layout: dict[str, str | None]) -> BedrockOutputRecord:
+    if "inputRecord" not in obj and "conversationTurns" in obj:
+        obj = _rag_line(obj)
     auto = obj.get("automatedEvaluationResult")
     if not isinstance(auto, dict):
         raise DataError("missing required field" if auto is None else

@@ -24,6 +24,7 @@ _BUILTIN = {
     "llm_judge": "pairwise_judge.task:PairwiseJudgeTask",
     "rubric_llm_judge": "rubric_judge.task:RubricJudgeTask",
     "llm_judge_pointwise": "pointwise_judge.task:PointwiseJudgeTask",
+    "rag_eval": "rag.task:RagTask",
     "benchmark": "benchmark.task:BenchmarkTask",
 }
 _REGISTERED: dict[str, type[Task]] = {}

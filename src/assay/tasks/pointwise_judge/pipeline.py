@@ -30,7 +30,7 @@ from .geval import label_probabilities, rounded, weighted_score
 from .records import PointwiseRecord
 from .sampling import combine, sample_seed
 
-__all__ = ["PointwiseState", "run_pointwise_example"]
+__all__ = ["PointwiseState", "run_pointwise_example", "judge_metric", "rating", "respond"]
 
 
 class PointwiseState:
@@ -76,7 +76,7 @@ class PointwiseState:
             await backend.aclose()
 
 
-def _rating(status: str, *, raw: str | None = None, problem: str | None = None,
+def rating(status: str, *, raw: str | None = None, problem: str | None = None,
             label: str | None = None, value: Any = None, score: float | None = None,
             explanation: str = "", weighted: float | None = None,
             probs: dict[str, float] | None = None) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def _rating(status: str, *, raw: str | None = None, problem: str | None = None,
             "label_probs": rounded(probs)}
 
 
-async def _respond(item: PointwiseItem, ctx: ExampleContext
+async def respond(item: Any, ctx: ExampleContext
                    ) -> tuple[str | None, ExampleError | None, float, bool]:
     """``(response, error, latency, cached)``."""
     state: PointwiseState = ctx.task
@@ -116,7 +116,7 @@ def _needs_missing(metric: JudgeMetric, values: dict[str, str | None]) -> str | 
     return None
 
 
-async def _ask(item: PointwiseItem, metric: JudgeMetric, messages: Any,
+async def _ask(item: Any, metric: JudgeMetric, messages: Any,
                settings: GenerationSettings, example_id: str, ctx: ExampleContext
                ) -> tuple[dict[str, Any], str | None, float, bool]:
     """One judge request read back: ``(rating, kind of a failed request, latency, cached)``."""
@@ -127,7 +127,7 @@ async def _ask(item: PointwiseItem, metric: JudgeMetric, messages: Any,
     logprobs = None
     if completion is None:
         if not (mode.structured and error.kind == "schema" and error.raw is not None):
-            return _rating("failed", raw=error.raw, problem=f"{error.kind}: {error.message}"), \
+            return rating("failed", raw=error.raw, problem=f"{error.kind}: {error.message}"), \
                 error.kind, latency, False
         text = error.raw   # off the schema: the parser still reads it (raw text kept)
     else:
@@ -141,26 +141,29 @@ async def _ask(item: PointwiseItem, metric: JudgeMetric, messages: Any,
         status = "scored"
     probs = label_probabilities(text, logprobs, metric.labels) if metric.scale else None
     weighted = weighted_score(metric, probs) if status == "scored" else None
-    return _rating(status, raw=text, problem=r.problem, label=r.label, value=r.value,
+    return rating(status, raw=text, problem=r.problem, label=r.label, value=r.value,
                    score=r.score, explanation=r.explanation, weighted=weighted,
                    probs=probs), None, latency, cached
 
 
-async def _judge(item: PointwiseItem, metric: JudgeMetric, values: dict[str, str | None],
-                 ctx: ExampleContext) -> tuple[dict[str, Any], str | None, float, bool]:
-    """``(rating, kind of a failed request or None, latency, cached)``; with ``K > 1``
+async def judge_metric(item: Any, metric: JudgeMetric, values: dict[str, str | None],
+                       ctx: ExampleContext, *, key: str | None = None
+                       ) -> tuple[dict[str, Any], str | None, float, bool]:
+    """Ask the judge one metric about one example (``item``: anything with ``index`` and
+    ``id``; ``key`` tells apart several asks of one metric on one example, e.g. one per
+    passage): ``(rating, kind of a failed request or None, latency, cached)``; with ``K > 1``
     samples the rating combines them (:func:`.sampling.combine`)."""
     state: PointwiseState = ctx.task
     mode = state.mode
     missing = _needs_missing(metric, values)
     if missing is not None:
         what = "reference answer" if missing == "ground_truth" else missing
-        return _rating("skipped", problem=f"no {what} in the row"), None, 0.0, False
+        return rating("skipped", problem=f"no {what} in the row"), None, 0.0, False
     messages = metric.judge_messages(values, structured=mode.structured)
     base = replace(ctx.settings, response_format=None)
     settings = mode.settings(base, metric.response_schema() if mode.structured else None,
                              POINTWISE_MIN_NEW_TOKENS)
-    example_id = f"{item.id}:{metric.name}"
+    example_id = f"{item.id}:{metric.name}" + ("" if key is None else f":{key}")
     if state.samples <= 1:
         return await _ask(item, metric, messages, settings, example_id, ctx)
     if state.temperature is not None:
@@ -176,15 +179,15 @@ async def _judge(item: PointwiseItem, metric: JudgeMetric, values: dict[str, str
 
 async def run_pointwise_example(item: PointwiseItem, ctx: ExampleContext) -> PointwiseRecord:
     state: PointwiseState = ctx.task
-    response, error, latency, cached = await _respond(item, ctx)
+    response, error, latency, cached = await respond(item, ctx)
     ratings: dict[str, dict[str, Any]] = {}
     if response is None:
         problem = "no response to judge" + ("" if error is None else f" ({error.kind})")
-        ratings = {m.name: _rating("skipped", problem=problem) for m in state.metrics}
+        ratings = {m.name: rating("skipped", problem=problem) for m in state.metrics}
     else:
         values = {"prompt": item.prompt, "prediction": response,
                   "ground_truth": item.reference}
-        results = await asyncio.gather(*(_judge(item, m, values, ctx) for m in state.metrics))
+        results = await asyncio.gather(*(judge_metric(item, m, values, ctx) for m in state.metrics))
         failed = []
         hits = [cached] if state.generator is not None else []
         for m, (rating, kind, lat, hit) in zip(state.metrics, results):
