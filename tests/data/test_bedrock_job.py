@@ -148,7 +148,8 @@ _DMC = _AUTO + ("datasetMetricConfigs", 0)
 @pytest.mark.parametrize("path,value,field,fragment", [
     (("jobName",), "Bad_Name", "jobName", "not a Bedrock job name"),
     (("jobName",), _DEL, "jobName", "missing required field"),
-    (("applicationType",), "RagEvaluation", "applicationType", "only ModelEvaluation"),
+    (("applicationType",), "RagEvaluation", "inferenceConfig.models",
+     "inferenceConfig.models is for model evaluation jobs"),
     (("evaluationConfig", "automated"), _DEL, "evaluationConfig.automated", "missing"),
     (_DMC + ("metricNames",), [], "evaluationConfig.automated.datasetMetricConfigs[0]"
      ".metricNames", "expected 1 to 25 items, got 0"),

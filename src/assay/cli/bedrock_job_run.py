@@ -1,5 +1,6 @@
 """``assay run job.json``: a Bedrock ``create_evaluation_job`` request run as a local
-``llm_judge_pointwise`` run (the translation: :mod:`assay.config.bedrock_recipe`).
+``llm_judge_pointwise`` run, or a ``rag_eval`` run for a RAG evaluation job (the translation:
+:mod:`assay.config.bedrock_recipe`).
 
 Around the run this adds what a Bedrock user expects: the job's warnings once each before any
 model call, the outcome in Bedrock's status words (``bedrock job <name>: Completed``), and a
@@ -89,7 +90,8 @@ class BedrockJobRun:
 
 
 def open_job(path: Path, overrides: dict[str, Any]) -> BedrockJobRun:
-    """Translate the job file (errors before any model call) and print its warnings once."""
+    """Translate the job file (errors before any model call), print its warnings once and
+    check its data (a BYOI job's source identifier on every row)."""
     translated = job_recipe(path, overrides)
     for text in dict.fromkeys(translated.warnings):
         print(f"warning: {text}", file=sys.stderr)

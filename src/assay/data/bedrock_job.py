@@ -2,9 +2,11 @@
 
 :func:`load_bedrock_job` parses the request JSON into a frozen :class:`BedrockJob`; every
 mistake is one :class:`~assay.errors.ConfigError` line naming the file and the JSON path
-(``evaluationConfig.automated.datasetMetricConfigs[0].metricNames``). Only automated
-model-evaluation jobs are read (``applicationType`` ``ModelEvaluation``); ``roleArn``,
-``outputDataConfig`` and the job tags are kept and ignored.
+(``evaluationConfig.automated.datasetMetricConfigs[0].metricNames``). Automated jobs are
+read: model evaluation (``applicationType`` ``ModelEvaluation``, ``inferenceConfig.models``)
+and RAG evaluation (``RagEvaluation``, ``inferenceConfig.ragConfigs``, parsed by
+:mod:`.bedrock_job_rag` into :attr:`BedrockJob.rag`); ``roleArn``, ``outputDataConfig`` and
+the job tags are kept and ignored.
 
 Running locally needs three substitutions, each a function here:
 
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .bedrock_job_rag import RagSource, parse_rag_configs
 from .textcheck import find_bad_value, join_path, preview
 
 __all__ = [
@@ -33,7 +36,11 @@ __all__ = [
     "BEDROCK_MODEL_MAP", "BYOI_MODEL", "map_bedrock_model", "resolve_dataset_path",
     "JOB_IN_PROGRESS", "JOB_COMPLETED", "JOB_FAILED", "JOB_STOPPED", "JOB_STATUSES",
     "RUN_STATUS_TO_JOB_STATUS", "bedrock_job_status", "MAX_CUSTOM_METRICS",
+    "MODEL_EVALUATION", "RAG_EVALUATION", "RagSource",
 ]
+
+MODEL_EVALUATION = "ModelEvaluation"
+RAG_EVALUATION = "RagEvaluation"
 
 JOB_IN_PROGRESS = "InProgress"
 JOB_COMPLETED = "Completed"
@@ -115,9 +122,17 @@ class BedrockJob:
     output_uri: str | None
     description: str | None = None
     warnings: tuple[str, ...] = ()
+    #: a RAG evaluation job's ``ragConfigs[0]`` (``models`` is then empty)
+    rag: RagSource | None = None
+
+    @property
+    def is_rag(self) -> bool:
+        return self.rag is not None
 
     @property
     def is_byoi(self) -> bool:
+        if self.rag is not None:
+            return self.rag.is_byoi
         return any(m.is_byoi for m in self.models)
 
     @property
@@ -319,11 +334,31 @@ def _custom(r: _Reader, auto: Mapping, where: str) -> CustomMetricConfig | None:
     return CustomMetricConfig(tuple(defs), tuple(names), models)
 
 
-def _models(r: _Reader, doc: Mapping, warnings: list[str]) -> tuple[InferenceModel, ...]:
+def _inference_config(r: _Reader, doc: Mapping, app: str | None,
+                      warnings: list[str]) -> tuple[str, tuple[InferenceModel, ...],
+                                                    RagSource | None]:
+    """The application type (inferred from the inference config when not given), the
+    models of a model-evaluation job and the RAG source of a RAG evaluation job."""
     inf = r.get_obj(doc, "inferenceConfig", "")
-    if "ragConfigs" in inf:
-        raise r.fail("inferenceConfig.ragConfigs", "RAG evaluation jobs are not read by assay "
-                     "yet (only model evaluation: inferenceConfig.models)")
+    if app is None:
+        app = RAG_EVALUATION if "ragConfigs" in inf and "models" not in inf \
+            else MODEL_EVALUATION
+    if app not in (MODEL_EVALUATION, RAG_EVALUATION):
+        raise r.fail("applicationType", f"{preview(app)}: expected {MODEL_EVALUATION} or "
+                     f"{RAG_EVALUATION}")
+    mine, other, kind, other_app = (
+        ("ragConfigs", "models", "model evaluation", MODEL_EVALUATION) if app == RAG_EVALUATION
+        else ("models", "ragConfigs", "RAG evaluation", RAG_EVALUATION))
+    if other in inf:
+        raise r.fail(f"inferenceConfig.{other}", f"inferenceConfig.{other} is for {kind} jobs "
+                     f"(applicationType {other_app}); this {app} job gives "
+                     f"inferenceConfig.{mine}")
+    if app == RAG_EVALUATION:
+        return app, (), parse_rag_configs(r, inf)
+    return app, _models(r, inf, warnings), None
+
+
+def _models(r: _Reader, inf: Mapping, warnings: list[str]) -> tuple[InferenceModel, ...]:
     items = r.get_list(inf, "models", "inferenceConfig", 1)
     out = []
     for i in range(len(items)):
@@ -376,10 +411,7 @@ def parse_bedrock_job(doc: Any, *, source: object = "<job>") -> BedrockJob:
     if not _JOB_NAME.fullmatch(name):
         raise r.fail("jobName", f"{preview(name)} is not a Bedrock job name (1-63 lowercase "
                      "letters, digits and inner hyphens)")
-    app = r.get_str(doc, "applicationType", "", required=False) or "ModelEvaluation"
-    if app != "ModelEvaluation":
-        raise r.fail("applicationType", f"{preview(app)}: only ModelEvaluation jobs are read "
-                     "by assay yet")
+    app = r.get_str(doc, "applicationType", "", required=False) or None
     ev = r.get_obj(doc, "evaluationConfig", "")
     if "human" in ev:
         raise r.fail("evaluationConfig.human", "human evaluation jobs are not run by assay "
@@ -390,7 +422,7 @@ def parse_bedrock_job(doc: Any, *, source: object = "<job>") -> BedrockJob:
     evaluators = _evaluator_models(r, auto, where, required=False)
     custom = _custom(r, auto, where)
     _check_metric_names(r, datasets, custom, where)
-    models = _models(r, doc, warnings)
+    app, models, rag = _inference_config(r, doc, app, warnings)
     out = r.get_obj(doc, "outputDataConfig", "", required=False)
     output_uri = None if out is None else r.get_str(out, "s3Uri", "outputDataConfig")
     return BedrockJob(source=str(source), job_name=name, application_type=app,
@@ -398,7 +430,7 @@ def parse_bedrock_job(doc: Any, *, source: object = "<job>") -> BedrockJob:
                       datasets=datasets, evaluator_models=evaluators, custom_metrics=custom,
                       models=models, output_uri=output_uri,
                       description=r.get_str(doc, "jobDescription", "", required=False),
-                      warnings=tuple(warnings))
+                      warnings=tuple(warnings), rag=rag)
 
 
 def _check_metric_names(r: _Reader, datasets: tuple[DatasetMetricConfig, ...],
