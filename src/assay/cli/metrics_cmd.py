@@ -41,9 +41,19 @@ def _show(name: str) -> int:
     from ..judges.pointwise.builtin import is_builtin_name
     from ..judges.pointwise.library import load_saved_metric
 
-    metric = resolve_builtin(name) if is_builtin_name(name) else load_saved_metric(name)
-    kind = "built-in" if metric.source == "builtin" else "custom (saved)"
-    print(f"{metric.name}  [{kind}]")
+    rag = _rag_metric(name) if not is_builtin_name(name) else None
+    if rag is not None and rag.unit != "whole":
+        metric = rag.judge
+        kind = f"built-in RAG, {', '.join(k.replace('_', '-') for k in rag.kinds)}"
+        print(f"{rag.name}  [{kind}]")
+        print(f"  {rag.description}")
+        print(f"judged per unit ({rag.unit.replace('_', ' ')}); the score is the mean of the "
+              "units' scores. The prompt of one unit:")
+    else:
+        metric = rag.judge if rag is not None else \
+            resolve_builtin(name) if is_builtin_name(name) else load_saved_metric(name)
+        kind = "built-in" if metric.source == "builtin" else "custom (saved)"
+        print(f"{metric.name}  [{kind}]")
     print(f"  {metric.description}")
     print(f"needs: {', '.join(metric.needs)}"
           + ("; lower is better (reported as Bedrock reports it)" if metric.lower_is_better
@@ -58,6 +68,14 @@ def _show(name: str) -> int:
     return 0
 
 
+def _rag_metric(name: str):
+    """The RAG metric ``name`` names (any spelling), else None."""
+    from ..judges.pointwise.builtin import _key
+    from ..judges.pointwise.rag import RAG_METRICS
+
+    return next((m for n, m in RAG_METRICS.items() if _key(n) == _key(name)), None)
+
+
 def _list() -> int:
     from ..judges.pointwise import get_builtin_metrics
     from ..judges.pointwise.library import library_dir, saved_metrics
@@ -67,6 +85,14 @@ def _list() -> int:
         better = "lower is better" if m["lower_is_better"] else "higher is better"
         print(f"  {m['name']:<34} [{m.get('sagemaker_name', '')}] {len(m['scale'])}-point, "
               f"needs {', '.join(m['needs'])}; {better}")
+    from ..judges.pointwise.rag import RAG_METRICS
+
+    print("RAG judge metrics (rag_eval; docs/rag.md):")
+    for m in RAG_METRICS.values():
+        kinds = "retrieve-only" if m.kinds == ("retrieve",) else "retrieve-and-generate"
+        unit = "whole answer" if m.unit == "whole" else f"per {m.unit.replace('_', ' ')}"
+        better = "; lower is better" if m.lower_is_better else ""
+        print(f"  {m.name:<34} {kinds}, {unit}{better}")
     saved = saved_metrics()
     print(f"saved custom metrics ({library_dir()}):")
     if not saved:

@@ -135,7 +135,8 @@ def metric_rows(summary: dict[str, Any]) -> list[tuple]:
     """``metrics.json`` as rows of :data:`METRIC_COLUMNS`.
 
     * gen_qa: the ``metrics`` table, then the ``flat`` keys it does not hold (value only),
-      then every ``groups[field][segment]["metrics"]`` table with ``group_field``/``segment``.
+      then every ``groups[field][segment]["metrics"]`` table with ``group_field``/``segment``;
+      RAG runs add their ``retrieval`` table (recall@k, ...) and its segments the same way.
     * judges (``llm_judge``, ``rubric_llm_judge``): one row per ``flat`` key with its
       ``_stderr``; ``winrate`` carries the bootstrap CI (``lower_rate``/``upper_rate``, also
       rows of their own); ``n`` is every example for the counts, the examples with a
@@ -157,6 +158,13 @@ def metric_rows(summary: dict[str, Any]) -> list[tuple]:
             for segment, doc in (segments.items() if isinstance(segments, dict) else ()):
                 if isinstance(doc, dict):
                     rows += _cell_rows(doc.get("metrics"), str(field), str(segment))
+        extra = summary.get("retrieval")   # RAG runs: the model-free retrieval metrics
+        if isinstance(extra, dict) and isinstance(extra.get("metrics"), dict):
+            rows += _cell_rows(extra["metrics"], None, None)
+            for field, segments in (extra.get("groups") or {}).items():
+                for segment, doc in (segments.items() if isinstance(segments, dict) else ()):
+                    if isinstance(doc, dict):
+                        rows += _cell_rows(doc.get("metrics"), str(field), str(segment))
         return rows
     if isinstance(summary.get("overall"), dict):
         table = summary["overall"]

@@ -179,3 +179,28 @@ def test_reruns_are_byte_identical(tmp_path, samples):
     _run(tmp_path, samples / EXCERPT, metrics, EXCERPT_REPLIES)
     again = {p: (tmp_path / "out" / "rag" / p).read_bytes() for p in first}
     assert again == first
+
+
+def test_custom_metrics_see_the_passages_and_reference_contexts(tmp_path, samples):
+    metric = {"customMetricDefinition": {
+        "name": "grounded",
+        "instructions": "Question: {{prompt}}\nPassages:\n{{context}}\nExpected passages:\n"
+                        "{{reference_contexts}}\nAnswer: {{prediction}}\nIs it grounded?",
+        "ratingScale": [{"definition": "grounded", "value": {"floatValue": 1}},
+                        {"definition": "not grounded", "value": {"floatValue": 0}}]}}
+    (tmp_path / "grounded.json").write_text(json.dumps(metric), encoding="utf-8")
+    rows = [json.loads(x) for x in (samples / EXCERPT).read_text().splitlines()][:1]
+    rows[0]["conversationTurns"][0]["referenceContexts"] = [
+        {"content": [{"text": "Commission File No. 000-22513"}]}]
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    recipe = _recipe(tmp_path, [], "")
+    recipe.write_text(recipe.read_text() + "  custom_metrics: [grounded.json]\n")
+    code = main(["run", str(recipe), "--data", str(data), "--judge", "mock/echo",
+                 "--output-dir", str(tmp_path / "out"), "--quiet", "--allow-failures",
+                 "--overwrite"])
+    assert code in (0, 1)
+    rec = json.loads((tmp_path / "out" / "rag" / "examples.jsonl").read_text())
+    seen = rec["ratings"]["grounded"]["raw"]   # the echo judge returns its prompt
+    assert "Passages:\n[1] Commission File No. 000-22513\n\n[2] AMAZON.COM" in seen
+    assert "Expected passages:\n[1] Commission File No. 000-22513\nAnswer: Amazon's" in seen
+    assert rec["retrieval"]["recall@1"] == 1.0   # the reference context was retrieved first

@@ -93,7 +93,7 @@ class RagMetric:
 
 def _unit(name: str, task: str, scale: tuple[ScaleItem, ...], inputs: str,
           needs: tuple[str, ...]) -> JudgeMetric:
-    return JudgeMetric(name=PREFIX + name, description=task.split(".")[0].strip(),
+    return JudgeMetric(name=PREFIX + name, description=" ".join(task.split()).split(".")[0],
                        instructions=" ".join(task.split()) + "\n\n" + inputs, scale=scale,
                        needs=needs, source="builtin")
 

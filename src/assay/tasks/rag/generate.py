@@ -19,24 +19,29 @@ from typing import Any
 from ...backends.types import Message
 from ...data.rag_records import Citation, Passage, RagItem
 from ...judges.pointwise.claims import split_claims
-from .units import passages_block
 
 __all__ = ["RAG_SYSTEM", "generation_messages", "parse_citations", "retrieve_item",
            "with_answer"]
 
-RAG_SYSTEM = ("You answer questions using only the numbered passages you are given. If the "
-              "passages do not contain the answer, say that they do not.")
+RAG_SYSTEM = ("You answer questions using only the passages you are given. If the passages do "
+              "not contain the answer, say that they do not.")
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 def generation_messages(item: RagItem, passages: tuple[Passage, ...], *,
                         citations: bool) -> tuple[Message, ...]:
-    """``(system, [earlier turns], user)``: the passages, then the question."""
-    ask = ("Answer in a few sentences using only these passages. After each sentence, cite "
-           "the passages it uses, like [1] or [2]." if citations else
-           "Answer in a few sentences using only these passages.")
-    user = f"Passages:\n{passages_block(passages)}\n\nQuestion: {item.prompt}\n\n{ask}"
+    """``(system, [earlier turns], user)``: the passages (``Passage [n]:`` blocks, whitespace
+    collapsed), then the question and what to do. Of the layouts tried on the embedded model
+    (examples/rag, 6 questions), this one least often made it continue the passage list instead
+    of answering."""
+    ask = ("Answer the question in one or two sentences, using only the passages above, and "
+           "end each sentence with the number of the passage it comes from, like [1]."
+           if citations else
+           "Answer the question in one or two sentences, using only the passages above.")
+    block = "\n\n".join(f"Passage [{i}]:\n{' '.join(p.text.split())}"
+                         for i, p in enumerate(passages, 1)) or "(no passages were retrieved)"
+    user = f"{block}\n\nQuestion: {item.prompt}\n{ask}"
     history: list[Message] = []
     for asked, answer in item.history:
         history.append(Message("user", asked))
