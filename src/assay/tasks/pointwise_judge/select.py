@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from ...judges.pointwise import (JudgeMetric, check_custom_metrics, load_custom_
                                  resolve_builtin, to_definition)
 from ...judges.pointwise.library import resolve_custom_metric
 
-__all__ = ["DEFAULT_METRICS", "select_metrics", "metrics_fingerprint"]
+__all__ = ["DEFAULT_METRICS", "select_metrics", "metrics_fingerprint", "custom_metrics_entry"]
 
 #: scored when the recipe names no metric: is it right, is it complete, does it help
 DEFAULT_METRICS = ("Builtin.Correctness", "Builtin.Completeness", "Builtin.Helpfulness")
@@ -35,7 +36,7 @@ def select_metrics(judge: Any, base: Path | None) -> tuple[JudgeMetric, ...]:
         out.append(resolve_builtin(name, field=f"judge.metrics[{i}]"))
     custom: list[JudgeMetric] = []
     for i, ref in enumerate(paths):
-        custom.extend(_custom(ref, base, f"judge.custom_metrics[{i}]"))
+        custom.extend(custom_metrics_entry(ref, base, f"judge.custom_metrics[{i}]"))
     check_custom_metrics(custom, field="judge.custom_metrics")
     seen: set[str] = set()
     for m in [*out, *custom]:
@@ -49,15 +50,18 @@ def select_metrics(judge: Any, base: Path | None) -> tuple[JudgeMetric, ...]:
     return (*out, *custom)
 
 
-def _custom(ref: str, base: Path | None, field: str) -> tuple[JudgeMetric, ...]:
+def custom_metrics_entry(ref: str, base: Path | None, field: str,
+                         variables: Sequence[str] | None = None) -> tuple[JudgeMetric, ...]:
     """A ``judge.custom_metrics`` entry: a JSON file (relative to the recipe; every definition
     in it) when one exists there, else the name of a saved definition (``assay metrics save``;
-    :func:`~assay.judges.pointwise.library.resolve_custom_metric`)."""
+    :func:`~assay.judges.pointwise.library.resolve_custom_metric`). ``variables``: the
+    template variables allowed (model evaluation's unless given; RAG passes its own)."""
     path = resolve_path(ref, base)
+    kw = {} if variables is None else {"variables": variables}
     if path.is_file():   # a Bedrock job request file gives its customMetricConfig's
         from ...config.bedrock_recipe import job_custom_metrics
-        found = job_custom_metrics(path)
-        return load_custom_metrics(path) if found is None else found
+        found = job_custom_metrics(path, **kw)
+        return load_custom_metrics(path, **kw) if found is None else found
     try:
         return (resolve_custom_metric(ref, base),)
     except ConfigError as exc:

@@ -11,7 +11,6 @@ them (``--judge``). See docs/pointwise_judge.md.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from ...backends.base import ModelSpec
@@ -21,11 +20,10 @@ from ...errors import ConfigError
 from ...judges.pointwise import to_definition
 from ...results.native import write_json
 from ...results.run_result import RunResult
-from ..base import Executed, RunSpec, Task
-from ..pairwise_judge.mode import JudgeMode, resolve_mode
+from ..base import Executed, RunSpec
 from .data import PointwiseDataset
+from .base import JudgeMetricsTask
 from .pipeline import PointwiseState, run_pointwise_example
-from .sampling import sample_seed, sample_temperature
 from .select import metrics_fingerprint, select_metrics
 from .summary import print_pointwise, summarise
 from .writers import PointwiseWriter
@@ -36,7 +34,7 @@ __all__ = ["PointwiseJudgeTask"]
 PROMPT_VERSION = 2
 
 
-class PointwiseJudgeTask(Task):
+class PointwiseJudgeTask(JudgeMetricsTask):
     name = "llm_judge_pointwise"
     strategies = ("judge",)
 
@@ -69,26 +67,6 @@ class PointwiseJudgeTask(Task):
         self.model_id = idents[0] if self.byoi and idents else a.model
         self.states: list[PointwiseState] = []
 
-    async def aclose(self) -> None:
-        for state in getattr(self, "states", []):
-            await state.aclose()
-
-    @property
-    def mode(self) -> JudgeMode:
-        """As the pairwise judge's: structured where the judge's backend enforces a schema;
-        ``judge.top_logprobs`` unset: 5 for a structured judge (at least
-        ``inference.top_logprobs``, for the probability-weighted scores), else
-        ``inference.top_logprobs``."""
-        return resolve_mode(self.recipe.judge, self.recipe.inference)
-
-    @property
-    def sampling(self) -> dict:
-        """``judge.samples`` and the temperature and seeds of the judge samples."""
-        k, inf = self.recipe.judge.samples, self.recipe.inference
-        temperature, source = sample_temperature(k, inf.temperature)
-        return {"k": k, "temperature": temperature, "temperature_source": source,
-                "seeds": [sample_seed(self.recipe.assay.seed, s) for s in range(k)]}
-
     def runs(self) -> list[RunSpec]:
         a, j = self.recipe.assay, self.recipe.judge
         generator = None if self.byoi else ModelSpec.parse(a.model, a.model_args)
@@ -118,16 +96,8 @@ class PointwiseJudgeTask(Task):
                                  dataset=self.dataset.path.stem,
                                  seed=executed.manifest["fingerprint"],
                                  judge_model=executed.model)
-        slim = []
-        try:
-            for rec, line in store.iter_unit_records(executed.unit_ids):
-                writer.add(rec, line)
-                slim.append({"metadata": rec["metadata"], "ratings": rec["ratings"],
-                             "error": rec["error"]})
-        except BaseException:
-            writer.abort()
-            raise
-        bedrock_path = writer.close()
+        slim, bedrock_path = self.stream_records(executed, writer,
+                                                 ("metadata", "ratings", "error"))
         body, fields, warnings = summarise(self.metrics, slim, list(recipe.assay.group_by),
                                            recipe.judge.samples)
         for text in warnings:
@@ -151,16 +121,9 @@ class PointwiseJudgeTask(Task):
             "bedrock_output": bedrock_path.relative_to(store.dir).as_posix(),
             "embedded_judge": embedded_judge_quality(executed.model),
         }
-        write_json(store.dir / "metrics.json", summary)
-        end = time.time()
-        paths = {"examples_jsonl": str(writer.jsonl_path),
-                 "examples_parquet": str(writer.parquet_path),
-                 "metrics": str(store.dir / "metrics.json"), "bedrock": str(bedrock_path),
-                 "report": str(store.dir / "report.html")}
-        store.write_manifest(dict(executed.manifest, status="succeeded", finished=end,
-                                  paths=paths))
-        return RunResult(run_dir=store.dir, task=recipe.evaluation.task, model=self.model_id,
-                         summary=summary, paths=paths)
+        return self.succeed(executed, summary, {
+            "examples_jsonl": str(writer.jsonl_path),
+            "examples_parquet": str(writer.parquet_path), "bedrock": str(bedrock_path)})
 
     def print_summary(self, result: RunResult) -> None:
         print_pointwise(result.summary, self.recipe.run.name)

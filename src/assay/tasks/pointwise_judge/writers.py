@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from ...results.bedrock import BedrockOutputWriter, BedrockScore, EvaluatorDetail
 from ...results.json_io import dumps_strict
 
-__all__ = ["PointwiseWriter", "POINTWISE_SCHEMA", "BEDROCK_DIR"]
+__all__ = ["PointwiseWriter", "POINTWISE_SCHEMA", "BEDROCK_DIR", "bedrock_scores"]
 
 BEDROCK_DIR = "bedrock"
 
@@ -27,6 +27,14 @@ POINTWISE_SCHEMA = pa.schema([
                          ("message", pa.string()), ("raw", pa.string())])),
     ("latency_s", pa.float64()), ("cached", pa.bool_()),
 ])
+
+
+def bedrock_scores(ratings: dict[str, dict[str, Any]], judge_model: str) -> list[BedrockScore]:
+    """A record's ratings as Bedrock scores: the 0-1 score (null when there is none) with the
+    judge's explanation, else the problem, as the evaluator detail."""
+    return [BedrockScore(name, r.get("score"), (EvaluatorDetail(
+        judge_model, r.get("explanation") or r.get("problem") or None),))
+        for name, r in ratings.items()]
 
 
 class PointwiseWriter:
@@ -50,11 +58,7 @@ class PointwiseWriter:
         row["metrics"] = list(rec["metrics"].items())
         row["ratings"] = dumps_strict(rec["ratings"], ensure_ascii=False)
         self._rows.append(row)
-        scores = []
-        for name, r in rec["ratings"].items():
-            text = r.get("explanation") or r.get("problem") or None
-            scores.append(BedrockScore(name, r.get("score"),
-                                       (EvaluatorDetail(self.judge_model, text),)))
+        scores = bedrock_scores(rec["ratings"], self.judge_model)
         responses = [] if rec["response"] is None else \
             [{"modelIdentifier": rec["model_identifier"] or self.model_id,
               "response": rec["response"]}]

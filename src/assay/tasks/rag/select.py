@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ...config.paths import resolve_path
 from ...errors import ConfigError
-from ...judges.pointwise import RAG_VARIABLES, check_custom_metrics, load_custom_metrics
-from ...judges.pointwise.library import resolve_custom_metric
+from ...judges.pointwise import RAG_VARIABLES, check_custom_metrics
 from ...judges.pointwise.rag import RagMetric, custom_rag_metric, resolve_rag_metric
+from ..pointwise_judge.select import custom_metrics_entry
 
 __all__ = ["select_rag_metrics", "default_metrics", "DEFAULT_RETRIEVE", "DEFAULT_GENERATE"]
 
@@ -34,20 +33,6 @@ def default_metrics(kind: str, with_references: bool) -> tuple[str, ...]:
     return names
 
 
-def _custom(ref: str, base: Path | None, field: str) -> tuple[Any, ...]:
-    path = resolve_path(ref, base)
-    if path.is_file():
-        from ...config.bedrock_recipe import job_custom_metrics
-        found = job_custom_metrics(path, variables=RAG_VARIABLES)
-        return load_custom_metrics(path, variables=RAG_VARIABLES) if found is None else found
-    try:
-        return (resolve_custom_metric(ref, base),)
-    except ConfigError as exc:
-        if getattr(exc, "field", None) or getattr(exc, "file", None):
-            raise
-        raise ConfigError(exc.reason, field=field) from None
-
-
 def select_rag_metrics(judge: Any, base: Path | None, kind: str,
                        with_references: bool) -> tuple[RagMetric, ...]:
     """The metrics of ``judge.metrics`` then ``judge.custom_metrics`` for a run of ``kind``
@@ -62,7 +47,8 @@ def select_rag_metrics(judge: Any, base: Path | None, kind: str,
            for i, n in enumerate(names or [])]
     custom = []
     for i, ref in enumerate(refs):
-        custom.extend(_custom(ref, base, f"judge.custom_metrics[{i}]"))
+        custom.extend(custom_metrics_entry(ref, base, f"judge.custom_metrics[{i}]",
+                                           RAG_VARIABLES))
     check_custom_metrics(custom, field="judge.custom_metrics")
     out += [custom_rag_metric(m, kind, field="judge.custom_metrics") for m in custom]
     seen: set[str] = set()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,9 +26,8 @@ from ...errors import ConfigError
 from ...judges.pointwise import to_definition
 from ...results.native import write_json
 from ...results.run_result import RunResult
-from ..base import Executed, RunSpec, Task
-from ..pairwise_judge.mode import JudgeMode, resolve_mode
-from ..pointwise_judge.sampling import sample_seed, sample_temperature
+from ..base import Executed, RunSpec
+from ..pointwise_judge.base import JudgeMetricsTask
 from .pipeline import RagState, run_rag_example
 from .select import select_rag_metrics
 from .summary import print_rag, summarise_rag
@@ -51,7 +49,7 @@ def _metrics_fingerprint(metrics) -> list[dict[str, str]]:
     return out
 
 
-class RagTask(Task):
+class RagTask(JudgeMetricsTask):
     name = "rag_eval"
     strategies = ("judge",)
     model_key = "assay.model"
@@ -112,21 +110,6 @@ class RagTask(Task):
                              self.info.knowledge_base_identifiers or ("byoi",))[0]
         self.states: list[RagState] = []
 
-    async def aclose(self) -> None:
-        for state in getattr(self, "states", []):
-            await state.aclose()
-
-    @property
-    def mode(self) -> JudgeMode:
-        return resolve_mode(self.recipe.judge, self.recipe.inference)
-
-    @property
-    def sampling(self) -> dict:
-        k, inf = self.recipe.judge.samples, self.recipe.inference
-        temperature, source = sample_temperature(k, inf.temperature)
-        return {"k": k, "temperature": temperature, "temperature_source": source,
-                "seeds": [sample_seed(self.recipe.assay.seed, s) for s in range(k)]}
-
     def _samples(self, start: int = 0):
         for item in self.dataset.iter_samples(start):
             if self.kb is not None and item.kind is not None:   # retrieved anew
@@ -167,17 +150,8 @@ class RagTask(Task):
         writer = RagWriter(store.dir, job_name=recipe.run.name, model_id=self.model_id,
                            dataset=self.dataset.path.stem,
                            seed=executed.manifest["fingerprint"], judge_model=executed.model)
-        slim = []
-        try:
-            for rec, line in store.iter_unit_records(executed.unit_ids):
-                writer.add(rec, line)
-                slim.append({"metadata": rec["metadata"], "ratings": rec["ratings"],
-                             "error": rec["error"], "retrieval": rec["retrieval"],
-                             "citation_check": rec["citation_check"]})
-        except BaseException:
-            writer.abort()
-            raise
-        bedrock_path = writer.close()
+        slim, bedrock_path = self.stream_records(
+            executed, writer, ("metadata", "ratings", "error", "retrieval", "citation_check"))
         body, fields, warnings = summarise_rag(self.metrics, slim, list(recipe.assay.group_by),
                                                recipe.judge.samples,
                                                ks=tuple(recipe.assay.rag.ks))
@@ -206,17 +180,10 @@ class RagTask(Task):
             "bedrock_output": bedrock_path.relative_to(store.dir).as_posix(),
             "embedded_judge": embedded_judge_quality(executed.model) if self.metrics else None,
         }
-        write_json(store.dir / "metrics.json", summary)
-        end = time.time()
-        paths = {"examples_jsonl": str(writer.jsonl_path),
-                 "examples_parquet": str(writer.parquet_path),
-                 "rag_output": str(writer.byoi_path),
-                 "metrics": str(store.dir / "metrics.json"), "bedrock": str(bedrock_path),
-                 "report": str(store.dir / "report.html")}
-        store.write_manifest(dict(executed.manifest, status="succeeded", finished=end,
-                                  paths=paths))
-        return RunResult(run_dir=store.dir, task=recipe.evaluation.task, model=self.model_id,
-                         summary=summary, paths=paths)
+        return self.succeed(executed, summary, {
+            "examples_jsonl": str(writer.jsonl_path),
+            "examples_parquet": str(writer.parquet_path), "rag_output": str(writer.byoi_path),
+            "bedrock": str(bedrock_path)})
 
     def print_summary(self, result: RunResult) -> None:
         print_rag(result.summary, self.recipe.run.name)

@@ -13,12 +13,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ...results.bedrock import BedrockOutputWriter, BedrockScore, EvaluatorDetail
+from ...results.bedrock import BedrockOutputWriter
 from ...results.json_io import dumps_strict
+from ..pointwise_judge.writers import BEDROCK_DIR, bedrock_scores
 
 __all__ = ["RagWriter", "RAG_SCHEMA", "BEDROCK_DIR", "BYOI_FILE"]
 
-BEDROCK_DIR = "bedrock"
 BYOI_FILE = "rag_output.jsonl"
 
 _JSON_COLUMNS = ("references", "reference_contexts", "passages", "citations", "metadata",
@@ -59,12 +59,8 @@ class RagWriter:
             row[c] = None if rec.get(c) is None else dumps_strict(rec[c], ensure_ascii=False)
         row["metrics"] = [(k, v) for k, v in rec["metrics"].items()]
         self._rows.append(row)
-        scores = []
-        for name, r in rec["ratings"].items():
-            text = r.get("explanation") or r.get("problem") or None
-            scores.append(BedrockScore(name, r.get("score"),
-                                       (EvaluatorDetail(self.judge_model, text),)))
-        self.bedrock.add_rag(rec["input_record"], rec["output"], scores)
+        self.bedrock.add_rag(rec["input_record"], rec["output"],
+                             bedrock_scores(rec["ratings"], self.judge_model))
         turns = [dict(t) for t in rec["input_record"].get("conversationTurns") or [{}]]
         if rec["output"] is not None:
             turns[-1]["output"] = rec["output"]
