@@ -204,3 +204,19 @@ def test_custom_metrics_see_the_passages_and_reference_contexts(tmp_path, sample
     assert "Passages:\n[1] Commission File No. 000-22513\n\n[2] AMAZON.COM" in seen
     assert "Expected passages:\n[1] Commission File No. 000-22513\nAnswer: Amazon's" in seen
     assert rec["retrieval"]["recall@1"] == 1.0   # the reference context was retrieved first
+
+
+def test_the_run_state_travels_to_ray_replicas_without_its_handles():
+    import pickle
+
+    from assay.judges.pointwise.rag import RAG_METRICS
+    from assay.tasks.rag.pipeline import RagState
+    state = RagState((RAG_METRICS["Builtin.Faithfulness"],), None, None, kind="retrieve",
+                     kb_path="/kb", retrieval="bm25", top_k=7, ks=(1, 7), threshold=0.9,
+                     citations=False)
+    state._kb = object()   # a loaded knowledge base is not pickled; a replica loads its own
+    again = pickle.loads(pickle.dumps(state))
+    assert (again.kind, again.kb_path, again.retrieval, again.top_k, again.ks,
+            again.threshold, again.citations) == ("retrieve", "/kb", "bm25", 7, (1, 7), 0.9,
+                                                  False)
+    assert again._kb is None and again.metrics == state.metrics
