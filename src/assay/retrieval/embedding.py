@@ -115,7 +115,8 @@ class SentenceEmbedder:
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         """Untruncated token counts with special tokens (to report truncated chunks)."""
-        enc = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        enc = self.tokenizer(list(texts), add_special_tokens=True, truncation=False,
+                             verbose=False)   # counting only: no "longer than" warning
         return [len(ids) for ids in enc["input_ids"]]
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 32,

@@ -68,6 +68,7 @@ def test_retrieve_only_then_the_same_output_as_byoi(tmp_path, kb):
     run = tmp_path / "a" / "kbrun"
     recs, m = _records(run), json.loads((run / "metrics.json").read_text())
     assert m["kind"] == "retrieve" and m["knowledge_base"]["retrieval"] == "bm25"
+    assert m["judge_model"] == "none"   # no judge metric: no judge model is loaded
     assert [r["passages"][0]["id"] for r in recs] == ["italy.md#0", "france.md#0",
                                                      "spain.md#0"]
     assert [r["retrieval"]["recall@1"] for r in recs] == [1.0, 1.0, 1.0]
@@ -111,6 +112,7 @@ def test_retrieve_and_generate_reads_citation_markers(tmp_path, kb):
     assert rec["ratings"]["Builtin.Faithfulness"]["score"] == 1.0
     assert rec["ratings"]["Builtin.CitationPrecision"]["n_units"] == 2
     assert rec["citation_check"]["in_bounds"] == 1.0
+    assert rec["citation_check"]["bad_markers"] == 1      # the [7]
 
 
 def test_a_knowledge_base_run_that_generates_refuses_byoi(tmp_path, kb, capsys):

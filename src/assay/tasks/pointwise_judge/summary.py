@@ -1,5 +1,6 @@
-"""Pointwise judge aggregation: per metric, the mean normalised score with a 95% CI (Student
-t, clipped to 0-1; :func:`assay.stats.intervals.metric_interval`), the counts of scored,
+"""Pointwise judge aggregation: per metric, the mean normalised score with a 95% CI (Wilson
+when every score is 0 or 1, else Student t clipped to 0-1;
+:func:`assay.stats.intervals.metric_interval`), the counts of scored,
 not-applicable, unparseable, failed and skipped examples, the label distribution, the mean
 probability-weighted (G-Eval) score with its CI and, with judge samples, their dispersion; the same
 per segment of every ``assay.group_by`` field (a Bedrock ``category`` is always one)."""
@@ -12,6 +13,7 @@ from typing import Any
 from ...analysis.stratify import MISSING, group_value, missing_field_warning
 from ...judges.pointwise import JudgeMetric
 from ...stats.intervals import finite_or_none, mean_stderr, metric_interval
+from ...stats.proportion import is_binary, successes
 from .records import STATUSES
 from .sampling import reliability
 
@@ -26,8 +28,11 @@ def _num(v: float) -> float | None:
 
 
 def _interval(values: list[float]) -> dict[str, Any]:
+    """Mean, stderr and 95% interval: Wilson when every value is 0 or 1 (a two-point scale,
+    or scores that all agree: a t interval would then have zero width), else Student t."""
     mean, stderr = mean_stderr(values) if values else (float("nan"), float("nan"))
-    lo, hi = metric_interval(mean, stderr, len(values), bounds=(0.0, 1.0))
+    wins = successes(values)[0] if values and is_binary(values) else None
+    lo, hi = metric_interval(mean, stderr, len(values), successes=wins, bounds=(0.0, 1.0))
     return {"value": _num(mean), "stderr": _num(stderr), "ci_low": _num(lo),
             "ci_high": _num(hi), "n": len(values)}
 

@@ -6,7 +6,7 @@ is the row in Bedrock's BYOI shape, so the judge metrics see exactly what a BYOI
 **Citations.** Each statement of the answer (:func:`~assay.judges.pointwise.claims.split_claims`)
 that carries markers becomes a ``citations[]`` entry: its span (character offsets in the
 answer, end exclusive), its text, and the passages its markers name. A marker outside
-1..k is ignored (counted in the record as ``bad_markers``).
+1..k is ignored, and counted in the record (``citation_check.bad_markers``).
 """
 
 from __future__ import annotations

@@ -63,15 +63,16 @@ class RagState(PointwiseState):
 
 
 async def _supply_output(item: RagItem, ctx: ExampleContext
-                         ) -> tuple[RagItem, ExampleError | None, float, bool]:
-    """Retrieve (and generate) for a row without an output."""
+                         ) -> tuple[RagItem, ExampleError | None, float, bool, int]:
+    """Retrieve (and generate) for a row without an output: ``(item with its output, error,
+    latency, cached, citation markers naming no retrieved passage)``."""
     state: RagState = ctx.task
     kb = await state.kb()
     passages = await retrieve_item(item, kb, method=state.retrieval, top_k=state.top_k,
                                    lock=state._kb_lock)
     if state.kind == "retrieve":
         return with_answer(item, "retrieve", passages, None, (), None, kb.identifier), \
-            None, 0.0, True
+            None, 0.0, True, 0
     backend = await state.backend()
     gen_ctx = replace(ctx, backend=backend, identity=backend.identity())
     request = InferenceRequest(
@@ -82,9 +83,9 @@ async def _supply_output(item: RagItem, ctx: ExampleContext
     text = None if completion is None else completion.text
     if completion is not None and text is None:
         error = ExampleError("inference", "empty_response", "the model returned no content")
-    citations = parse_citations(text, passages)[0] if text and state.citations else ()
+    citations, bad = parse_citations(text, passages) if text and state.citations else ((), 0)
     return with_answer(item, "retrieve_and_generate", passages, text, citations,
-                       state.generator.name, kb.identifier), error, latency, cached
+                       state.generator.name, kb.identifier), error, latency, cached, bad
 
 
 async def _judge_one(item: RagItem, metric: Any, ctx: ExampleContext
@@ -113,8 +114,9 @@ async def run_rag_example(item: RagItem, ctx: ExampleContext) -> RagRecord:
     state: RagState = ctx.task
     error: ExampleError | None = None
     latency, hits = 0.0, []
+    bad_markers = None
     if item.kind is None:
-        item, error, latency, cached = await _supply_output(item, ctx)
+        item, error, latency, cached, bad_markers = await _supply_output(item, ctx)
         hits.append(cached)
     retrieval = None
     relevance: list[int | None] = []
@@ -126,6 +128,8 @@ async def run_rag_example(item: RagItem, ctx: ExampleContext) -> RagRecord:
     if item.kind == "retrieve_and_generate" and item.response is not None:
         check = check_citations(item.response, item.citations, item.passages,
                                 threshold=state.threshold).to_dict()
+        if bad_markers is not None:   # assay generated it: [n] markers naming no passage
+            check["bad_markers"] = bad_markers
     ratings: dict[str, dict[str, Any]] = {}
     if error is not None:
         problem = f"no answer to judge ({error.kind})"

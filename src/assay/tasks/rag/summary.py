@@ -33,8 +33,10 @@ def summarise_rag(metrics: tuple[Any, ...], records: list[dict[str, Any]],
     body, fields, warnings = summarise(metrics, records, group_by, k)
     for m in metrics:
         body["metrics"][m.name]["unit"] = m.unit
-        if m.unit != "whole":
-            body["metrics"][m.name]["unit_labels"] = _unit_labels(m, records)
+        if m.unit != "whole":   # a unit metric's ratings are its units' (an example has none)
+            units = _unit_labels(m, records)
+            body["metrics"][m.name]["unit_labels"] = units
+            body["metrics"][m.name]["labels"] = units
     retrieval = None
     if any(r.get("retrieval") is not None for r in records):
         empty = dict.fromkeys(metric_names(ks))

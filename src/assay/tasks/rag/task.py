@@ -139,7 +139,9 @@ class RagTask(JudgeMetricsTask):
             "responder": None if self.generator is None else
             {"model": self.generator.name, "args": self.generator.args},
         }
-        return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(j.model, j.model_args),
+        # no judge metric: nothing is judged, so no judge model is loaded (the model 'none')
+        judge = ModelSpec.parse(j.model, j.model_args) if self.metrics else ModelSpec("none", "")
+        return [RunSpec(name=self.recipe.run.name, model=judge,
                         info=self.info, samples=self._samples, run_one=run_rag_example,
                         fingerprint=fingerprint, label=self.recipe.run.name, state=state)]
 
