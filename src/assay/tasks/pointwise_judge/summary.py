@@ -110,7 +110,7 @@ def print_pointwise(summary: dict[str, Any], name: str) -> None:
     stats = list(summary["metrics"].values())
     weighted = any((s.get("weighted") or {}).get("n") for s in stats)
     sampled = any("samples" in s for s in stats)
-    cols = ["metric", "mean (0-1)", "95% CI", "scored", "n/a", "unparseable", "failed"]
+    cols = ["metric", "mean (0-1)", "95% CI", "scored", "n/a", "unparseable", "failed/skipped"]
     cols += ["weighted [95% CI]"] if weighted else []
     cols += ["sample SD", "disagree"] if sampled else []
     for col in cols:

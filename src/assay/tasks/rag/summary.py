@@ -33,6 +33,13 @@ def summarise_rag(metrics: tuple[Any, ...], records: list[dict[str, Any]],
     body, fields, warnings = summarise(metrics, records, group_by, k)
     for m in metrics:
         body["metrics"][m.name]["unit"] = m.unit
+        reasons: dict[str, int] = {}
+        for r in records:
+            rating = r["ratings"].get(m.name) or {}
+            if rating.get("status") == "skipped":
+                why = rating.get("problem") or "not judged"
+                reasons[why] = reasons.get(why, 0) + 1
+        body["metrics"][m.name]["skipped_reasons"] = reasons
         if m.unit != "whole":   # a unit metric's ratings are its units' (an example has none)
             units = _unit_labels(m, records)
             body["metrics"][m.name]["unit_labels"] = units
@@ -64,6 +71,10 @@ def print_rag(summary: dict[str, Any], name: str) -> None:
     else:
         console.print(plain(f"{name} · {summary['model']}: {summary['n_examples']} examples "
                             "(no judge metric)"))
+    for metric, s in summary["metrics"].items():
+        for why, n in (s.get("skipped_reasons") or {}).items():
+            console.print(plain(f"note: {metric}: {n} of {summary['n_examples']} examples not "
+                                f"judged: {why}"))
 
     def num(v: Any) -> str:
         return "-" if v is None else f"{v:.3f}"
