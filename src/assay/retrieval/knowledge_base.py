@@ -206,6 +206,9 @@ class KnowledgeBase:
     def load(cls, path: str | Path, *, device: str | None = None) -> "KnowledgeBase":
         """Open a KB folder; a ConfigError naming the folder when it is not a (complete) KB."""
         path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"no knowledge base here yet: build it with `assay kb build "
+                              f"DOCS_DIR -o {path}`", file=path)
         if not path.is_dir():
             raise ConfigError("is not a folder (expected a knowledge base built with "
                               "`assay kb build`)", file=path)
