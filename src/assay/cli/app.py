@@ -51,6 +51,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-processor", action="store_true", help="ignore the recipe's processor block")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override any recipe key, e.g. --set inference.top_k=50")
+    p.add_argument("--mlflow", metavar="URI", help="log the run to MLflow: a tracking URI "
+                   "(http://host:port, file:..., a local folder) (run.mlflow_tracking_uri; "
+                   "docs/mlflow.md)")
     b = p.add_argument_group("benchmarks (task mmlu, bbh, gsm8k, math, arc, ...)")
     b.add_argument("--subtask", help="subtask(s), comma separated, or ALL (evaluation.subtask)")
     b.add_argument("--strategy", help="zs, zs_cot, fs or fs_cot (evaluation.strategy)")
@@ -213,6 +216,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         o["assay.benchmark.evaluate_base_model"] = True
     if getattr(args, "no_cache", False):
         o["assay.cache"] = False
+    if getattr(args, "mlflow", None):   # a local folder is the caller's: a file: URI now
+        from ..tracking.target import normalize_uri
+        o["run.mlflow_tracking_uri"] = normalize_uri(args.mlflow)
     return o
 
 

@@ -147,8 +147,9 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
     options = options or RunOptions()
     stores: list[RunStore] = []
     token = _OPEN_STORES.set(stores)
+    tracked: list[tuple[Recipe, Any]] = []   # (recipe, MLflow target) when one is set
     try:
-        result = await _evaluate(recipe, options, overrides)
+        result = await _evaluate(recipe, options, overrides, tracked)
         n = int(result.summary.get("n_examples") or 0)
         if n and int(result.summary.get("n_errors") or 0) >= n:
             # every output is written, but nothing was scored: not a success
@@ -160,16 +161,22 @@ async def evaluate_async(recipe: Recipe | str | Path | dict, options: RunOptions
         for store in stores:
             store.close(error=f"{type(exc).__name__}: {exc}",
                         status="stopped" if isinstance(exc, RunStopped) else "aborted")
+        if tracked and isinstance(exc, Exception):   # not on Ctrl-C
+            from ..tracking import log_unfinished
+            log_unfinished([s.dir for s in stores], tracked[0][0], tracked[0][1], exc)
         raise
     finally:
         _OPEN_STORES.reset(token)
         for store in stores:
             store.close()
+    if tracked:   # after the run is closed: a tracking failure never costs the run
+        from ..tracking import log_run
+        log_run(result, tracked[0][0], tracked[0][1], announce=options.print_summary)
     return result
 
 
 async def _evaluate(recipe: Recipe | str | Path | dict, options: RunOptions,
-                    overrides: dict[str, Any]) -> RunResult:
+                    overrides: dict[str, Any], tracked: list) -> RunResult:
     dotted = {k.replace("__", "."): v for k, v in overrides.items()}
     for key in _CALLER_PATHS:   # keyword paths are the caller's, like command-line paths
         if isinstance(dotted.get(key), (str, Path)):
@@ -185,6 +192,10 @@ async def _evaluate(recipe: Recipe | str | Path | dict, options: RunOptions,
         from ..config.loader import apply_overrides
         recipe = recipe_from_dict(apply_overrides(recipe.model_dump(exclude_none=True), dotted))
     task_cls = resolve_task(recipe.evaluation.task)
+    from ..tracking import tracking_target   # MLflow itself only when a URI is set
+    target = tracking_target(recipe)   # a missing MLflow install fails here, before any work
+    if target is not None:
+        tracked.append((recipe, target))
     events = events_of(options)
     # the model step is "judging" when the model the task calls is a judge
     model_step = "inference" if task_cls.model_key == "assay.model" else "judging"
