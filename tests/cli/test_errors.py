@@ -99,9 +99,11 @@ def test_top_logprobs_out_of_range_from_cli(tmp_path, recipe):
     _assert_one_line_error(p, "inference.top_logprobs")
 
 
-def test_task_not_available(tmp_path, samples):
-    p = _run("run", samples / "nova_recipes" / "rft_eval_recipe.yaml", "--data", "x.jsonl")
-    _assert_one_line_error(p, "task rft_eval is not available yet")
+def test_task_not_available(tmp_path):
+    r = tmp_path / "r.yaml"
+    r.write_text("evaluation:\n  task: mm_llm_judge\n  strategy: judge\n")
+    p = _run("run", r, "--data", "x.jsonl")
+    _assert_one_line_error(p, "task mm_llm_judge is not available yet")
 
 
 def test_bad_model_arg(tmp_path, recipe):

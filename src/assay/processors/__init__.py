@@ -36,7 +36,7 @@ _EXPORTS = {
     "LocalProcessor": "local", "load_lambda_handler": "local",
     "HttpProcessor": "http_endpoint",
     "LambdaProcessor": "aws_lambda",
-    "load_processor": "loader",
+    "load_processor": "loader", "open_location": "loader",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -111,7 +111,10 @@ class LambdaProcessor(EventProcessor):
             raise ProcessorError(stage, f"cannot invoke {self.function}: "
                                  f"{type(exc).__name__}: {exc}") from None
 
-    async def _send(self, stage: Stage, event: dict) -> Any:
+    async def invoke(self, stage: Stage, event: Any) -> tuple[Any, str]:
+        """Invoke the function with ``event`` (any JSON value) and retries; return the answer's
+        JSON value and its text, unchecked. A function error, a failed invoke or a non-JSON
+        payload is a ProcessorError."""
         body = json.dumps(event, ensure_ascii=False).encode("utf-8")
         try:
             (function_error, text), _ = await retry_async(lambda: self._attempt(stage, body),
@@ -128,6 +131,10 @@ class LambdaProcessor(EventProcessor):
                                  + (f": {detail}" if detail else ""), raw=text)
         if payload is None:
             raise ProcessorError(stage, "Lambda response payload is not JSON", raw=text)
+        return payload, text
+
+    async def _send(self, stage: Stage, event: dict) -> Any:
+        payload, text = await self.invoke(stage, event)
         return parse_response(stage, payload, raw=text)
 
 

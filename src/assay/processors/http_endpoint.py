@@ -115,13 +115,19 @@ class HttpProcessor(EventProcessor):
                                  raw=text)
         return payload, text
 
-    async def _send(self, stage: Stage, event: dict) -> Any:
+    async def invoke(self, stage: Stage, event: Any) -> tuple[Any, str]:
+        """POST ``event`` (any JSON value) with retries; return the answer's JSON value and
+        its text, unchecked. Transport failures and non-JSON answers are ProcessorErrors."""
         body = json.dumps(event, ensure_ascii=False).encode("utf-8")
         try:
             (payload, text), _ = await retry_async(lambda: self._attempt(stage, body),
                                                    self.retry, rng=self._rng)
         except GenerationError as err:
             raise ProcessorError(stage, err.message, raw=err.raw) from None
+        return payload, text
+
+    async def _send(self, stage: Stage, event: dict) -> Any:
+        payload, text = await self.invoke(stage, event)
         return parse_response(stage, payload, raw=text)
 
 

@@ -213,7 +213,13 @@ class LocalProcessor:
             self._limiter.set(limiter)
             return limiter
 
-    async def _call(self, stage: Stage, event: dict) -> Any:
+    async def invoke(self, stage: Stage, event: Any) -> tuple[Any, str]:
+        """Run the handler on ``event`` (any JSON value); return its JSON round-tripped answer
+        and that answer's text, unchecked. An exception in user code is a ProcessorError."""
+        result = await self._call(stage, event)
+        return result, json.dumps(result, ensure_ascii=False)
+
+    async def _call(self, stage: Stage, event: Any) -> Any:
         try:
             result = await anyio.to_thread.run_sync(self.handler, event, None,
                                                     limiter=self._get_limiter())

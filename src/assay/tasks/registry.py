@@ -26,6 +26,7 @@ _BUILTIN = {
     "llm_judge_pointwise": "pointwise_judge.task:PointwiseJudgeTask",
     "rag_eval": "rag.task:RagTask",
     "benchmark": "benchmark.task:BenchmarkTask",
+    "rft_eval": "rft_eval.task:RftEvalTask",
 }
 _REGISTERED: dict[str, type[Task]] = {}
 _LOADED: dict[str, type[Task]] = {}

@@ -27,7 +27,8 @@ def finalize_gen_qa(recipe: Recipe, store: RunStore, manifest: dict, unit_ids: l
     key = task_key(recipe.evaluation.task, recipe.evaluation.strategy)
     date_id = manifest["date_id"]
     proc = recipe.processor
-    active = proc is not None and proc.active
+    active = proc is not None and (proc.active or proc.lambda_type == "rft"
+                                   or bool(proc.preset_reward_function))
     scorers = scorers or []
     collector = SummaryCollector(scorer, metric_names, recipe.assay.group_by, seed=recipe.assay.seed,
                                  custom_aggregation=proc.aggregation if active else "average",

@@ -65,7 +65,8 @@ async def _postprocess(sample: Sample, text: str, ctx: ExampleContext,
 
     try:
         results = await ctx.task.processor.postprocess(
-            {"prompt": sample.query, "inference_output": text, "gold": sample.gold})
+            {"prompt": sample.query, "inference_output": text, "gold": sample.gold,
+             "id": sample.id, "system": sample.system})   # id, system: RFT rewards only
     except ProcessorError as exc:
         return ExampleError("postprocess", "processor", exc.message, exc.raw)
     except Exception as exc:

@@ -11,9 +11,10 @@ from ...backends.base import ModelSpec
 from ...backends.retry import RetryPolicy
 from ...config.paths import resolve_path
 from ...data.gen_qa import GenQADataset
-from ...errors import ConfigError, TaskNotAvailable
+from ...errors import ConfigError
 from ...metrics import GenQAScorer, resolve_metrics
 from ...results.run_result import RunResult
+from ...rewards.loader import is_rft_processor
 from ..base import Executed, RunSpec, Task
 from .finalize import finalize_gen_qa
 from .pipeline import GenQAState, run_example
@@ -29,11 +30,6 @@ class GenQATask(Task):
 
     def check(self) -> None:
         super().check()
-        proc = self.recipe.processor
-        if proc is not None and proc.preset_reward_function:
-            raise TaskNotAvailable(f"processor.preset_reward_function "
-                                   f"{proc.preset_reward_function} is not available yet",
-                                   field="processor.preset_reward_function")
         if not self.recipe.assay.data:
             raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
                               field="assay.data")
@@ -50,7 +46,12 @@ class GenQATask(Task):
         self.info = self.dataset.validate()
         self.processor = None
         proc = recipe.processor
-        if proc is not None and proc.active:
+        if is_rft_processor(proc):   # lambda_type: rft / a preset: the RFT reward contract
+            from ...rewards.loader import reward_function_for
+            from ...rewards.postprocessor import RewardPostprocessor
+            self.processor = RewardPostprocessor(reward_function_for(
+                recipe, base_dir=self.base, retry=RetryPolicy(seed=a.seed)))
+        elif proc is not None and proc.active:
             from ...processors.loader import load_processor
             self.processor = load_processor(proc, base_dir=self.base,
                                             retry=RetryPolicy(seed=a.seed))
@@ -65,8 +66,10 @@ class GenQATask(Task):
     def runs(self) -> list[RunSpec]:
         a, proc = self.recipe.assay, self.recipe.processor
         state = GenQAState(scorer=self.scorer, processor=self.processor,
-                           preprocess=bool(self.processor and proc.preprocessing.enabled),
-                           postprocess=bool(self.processor and proc.postprocessing.enabled),
+                           preprocess=bool(self.processor and proc.preprocessing.enabled
+                                           and not is_rft_processor(proc)),
+                           postprocess=bool(self.processor and (proc.postprocessing.enabled
+                                                                or is_rft_processor(proc))),
                            scorers=tuple(self.scorers),
                            label_field=a.calibration.label_field)
         return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(a.model, a.model_args),
