@@ -11,6 +11,9 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from ..benchmarks.bbh import TASKS as BBH_TASKS
+from ..benchmarks.hendrycks_math import SUBJECTS as MATH_SUBJECTS
+
 __all__ = ["_Benchmark", "get_benchmarks", "get_benchmark_properties", "benchmark_config",
            "assay_benchmark", "UNAVAILABLE_BENCHMARKS"]
 
@@ -29,17 +32,8 @@ class _Benchmark(str, Enum):
     LLM_JUDGE = "llm_judge"
 
 
-_BBH = ("boolean_expressions", "causal_judgement", "date_understanding", "disambiguation_qa",
-        "dyck_languages", "formal_fallacies", "geometric_shapes", "hyperbaton",
-        "logical_deduction_five_objects", "logical_deduction_seven_objects",
-        "logical_deduction_three_objects", "movie_recommendation", "multistep_arithmetic_two",
-        "navigate", "object_counting", "penguins_in_a_table", "reasoning_about_colored_objects",
-        "ruin_names", "salient_translation_error_detection", "snarks", "sports_understanding",
-        "temporal_sequences", "tracking_shuffled_objects_five_objects",
-        "tracking_shuffled_objects_seven_objects", "tracking_shuffled_objects_three_objects",
-        "web_of_lies", "word_sorting")
-_MATH = ("algebra", "counting_and_probability", "geometry", "intermediate_algebra",
-         "number_theory", "prealgebra", "precalculus")
+_BBH = BBH_TASKS            # the same 27 task names as assay's BBH
+_MATH = tuple(MATH_SUBJECTS)  # the same 7 subjects as assay's MATH
 _MMMU = ("Accounting", "Agriculture", "Architecture_and_Engineering", "Art", "Art_Theory",
          "Basic_Medical_Science", "Biology", "Chemistry", "Clinical_Medicine", "Computer_Science",
          "Design", "Diagnostics_and_Laboratory_Medicine", "Economics", "Electronics",
