@@ -153,8 +153,9 @@ async def run_rag_example(item: RagItem, ctx: ExampleContext) -> RagRecord:
                     if u.get("status") == "unparseable"] + \
                 [ratings[n].get("raw") for n in unreadable]
             error = ExampleError("judge", "unparseable",
-                                 "; ".join(f"{n}: {ratings[n].get('problem') or 'a unit answer'}"
-                                           " could not be read" for n in unreadable),
+                                 "; ".join(f"{n}: " + (ratings[n].get("problem") or
+                                                       "a unit's judge answer could not be read")
+                                           for n in unreadable),
                                  (next((x for x in raws if x), "") or "")[:8000])
     return RagRecord(
         index=item.index, id=item.id, prompt=item.prompt, references=list(item.references),
