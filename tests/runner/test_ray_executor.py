@@ -352,3 +352,49 @@ def test_progress_shows_per_replica_throughput():
         p.set_postfix("r1 3.1/s r2 2.9/s")
         p.advance(4)
     assert stream.getvalue().rstrip().endswith("r1 3.1/s r2 2.9/s")
+
+
+@needs_ray
+def test_rag_on_replicas_matches_a_single_process(tmp_path, cluster):
+    # rag_eval ships to replicas: the Bedrock RAG excerpt (BYOI) judged by a constant judge,
+    # and retrieval through a knowledge base built here (real embeddings in every replica)
+    from tests.conftest import SAMPLES
+    pytest.importorskip("bm25s")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i, text in enumerate(("Paris is the capital of France.", "Rome is in Italy.",
+                              "Madrid is the capital of Spain.")):
+        (docs / f"d{i}.md").write_text(text, encoding="utf-8")
+    env = _ray_env(env_for_subprocess())
+    kb = tmp_path / "docs.kb"
+    subprocess.run([sys.executable, "-m", "assay.cli", "kb", "build", str(docs), "-o", str(kb),
+                    "--progress", "none"], env=env, check=True, timeout=300,
+                   capture_output=True)
+    recipe = tmp_path / "rag.yaml"
+    recipe.write_text("run: {name: t}\nevaluation: {task: rag_eval, strategy: judge}\n"
+                      "assay: {model: byoi}\n", encoding="utf-8")
+    judge = ["--judge", "mock/constant", "-J", 'text={"reasoning": "ok", "rating": "Supported"}']
+    cases = {"byoi": ["--data", str(SAMPLES / "bedrock_rag_eval_byoi_dataset_EXCERPT_first3"
+                                            ".jsonl")],
+             "kb": ["--data", str(write_jsonl(tmp_path / "q.jsonl", [
+                 {"conversationTurns": [{"prompt": {"content": [{"text": q}]}}]}
+                 for q in ("capital of France?", "Where is Rome?", "capital of Spain?")])),
+                 "--set", f"assay.rag.knowledge_base={kb}", "--set", "assay.rag.mode=retrieve",
+                 "--set", "judge.metrics=Builtin.ContextRelevance"]}
+    for name, args in cases.items():
+        outs = []
+        for replicas in (1, 2):
+            out = tmp_path / f"{name}{replicas}"
+            cmd = [sys.executable, "-m", "assay.cli", "run", str(recipe), *args, *judge,
+                   "--output-dir", str(out), "--quiet", "--progress", "none", "--no-cache",
+                   "--set", f"run.replicas={replicas}"]
+            if replicas > 1:
+                cmd += ["--set", f"assay.ray_address={cluster}"]
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=540)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            outs.append(out / "t")
+        a, b = outs
+        assert (a / "metrics.json").read_bytes() == (b / "metrics.json").read_bytes(), name
+        assert _LATENCY.sub(b"", (a / "examples.jsonl").read_bytes()) == \
+            _LATENCY.sub(b"", (b / "examples.jsonl").read_bytes()), name
+        assert (a / "rag_output.jsonl").read_bytes() == (b / "rag_output.jsonl").read_bytes()
