@@ -193,6 +193,7 @@ class EvaluationPipelineExecution(BaseModel):
         self.last_modified_time = datetime.now(timezone.utc)
         if overall == "Succeeded":
             self._on_success()
+            self._group_in_mlflow()
         self._record["snapshot"] = {"status": self.status.model_dump(),
                                     "last_modified_time": self.last_modified_time.isoformat()}
         save_record(self._record)
@@ -200,6 +201,28 @@ class EvaluationPipelineExecution(BaseModel):
 
     def _on_success(self) -> None:
         """Hook: outputs a kind of evaluation writes once its runs succeeded."""
+
+    def _group_in_mlflow(self) -> None:
+        """Once: the custom and base jobs' MLflow runs (when they were logged) nested under
+        one parent run holding their paired comparison, as a benchmark with a base model is
+        logged. A tracking failure is a warning; the results stay."""
+        dirs = self.run_dirs()
+        if "mlflow_parent" in self._record or dirs.get("base") is None \
+                or self._record.get("base_in_custom_run") or dirs.get("custom") is None:
+            return
+        try:
+            from ..tracking.group import group_runs
+            from .results_io import compare_two_runs
+
+            comparison_path = self.output_dir / "comparison.json"
+            comparison = compare_two_runs(dirs["base"], dirs["custom"], comparison_path)
+            parent = group_runs(self.name, {"challenger": dirs["custom"], "base": dirs["base"]},
+                                comparison, (comparison_path,))
+        except Exception as exc:   # noqa: BLE001 - never lose the results over tracking
+            print(f"warning: the MLflow runs of {self.name} were not grouped under a parent "
+                  f"({type(exc).__name__}: {exc})", file=sys.stderr)
+            parent = None
+        self._record["mlflow_parent"] = parent
 
     def wait(self, target_status: str = "Succeeded", poll: float = 5,
              timeout: float | None = None) -> None:
