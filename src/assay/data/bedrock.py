@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import DataError
 from .gen_qa import DatasetInfo, _require_str
-from .jsonl import iter_jsonl, iter_jsonl_raw
+from .jsonl import iter_jsonl, iter_jsonl_raw, iter_rows
 from .sample import Sample
 from .textcheck import preview
 
@@ -203,11 +203,7 @@ class BedrockDataset:
                                   model_identifiers=tuple(idents))
 
     def iter_samples(self, start: int = 0) -> Iterator[BedrockSample]:
-        for index, (line, obj) in enumerate(iter_jsonl(self.path)):
-            if self.limit is not None and index >= self.limit:
-                return
-            if index < start:
-                continue
+        for index, line, obj in iter_rows(self.path, start, self.limit):
             yield self.parse_row(obj, index, self.path, line)
 
 

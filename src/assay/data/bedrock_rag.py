@@ -37,7 +37,7 @@ from typing import Any
 from ..errors import DataError
 from .bedrock import MAX_PROMPTS
 from .gen_qa import DatasetInfo
-from .jsonl import iter_jsonl, iter_jsonl_raw
+from .jsonl import iter_jsonl, iter_jsonl_raw, iter_rows
 from .rag_records import CHUNK_ID_KEY, Citation, Passage, RagItem, RagKind, ReferenceContext
 from .textcheck import preview
 
@@ -325,9 +325,5 @@ class RagDataset:
                               with_reference_contexts=n_ctx)
 
     def iter_samples(self, start: int = 0) -> Iterator[RagItem]:
-        for index, (line, obj) in enumerate(iter_jsonl(self.path)):
-            if self.limit is not None and index >= self.limit:
-                return
-            if index < start:
-                continue
+        for index, line, obj in iter_rows(self.path, start, self.limit):
             yield self.parse_row(obj, index, line)

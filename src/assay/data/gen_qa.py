@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from .jsonl import iter_jsonl, iter_jsonl_raw
+from .jsonl import iter_jsonl_raw, iter_rows
 from .sample import Sample
 from .textcheck import find_bad_value, has_surrogate, preview
 
@@ -172,9 +172,5 @@ class GenQADataset:
         return DatasetInfo(str(self.path), rows, h.hexdigest(), tuple(sorted(unknown)))
 
     def iter_samples(self, start: int = 0) -> Iterator[Sample]:
-        for index, (line, obj) in enumerate(iter_jsonl(self.path)):
-            if self.limit is not None and index >= self.limit:
-                return
-            if index < start:
-                continue
+        for index, line, obj in iter_rows(self.path, start, self.limit):
             yield self.parse_row(obj, index, self.path, line)

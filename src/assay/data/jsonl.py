@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import DataError
 from .textcheck import find_bad_value
 
-__all__ = ["iter_jsonl", "iter_jsonl_raw", "loads_checked", "MAX_LINE_BYTES"]
+__all__ = ["iter_jsonl", "iter_jsonl_raw", "iter_rows", "loads_checked", "MAX_LINE_BYTES"]
 
 #: a dataset line longer than this is refused (images are inlined as base64, so lines can be
 #: long, but a file without newlines must not be read into memory whole)
@@ -45,6 +45,17 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_number, object)`` for each non-blank line; errors name file and line."""
     for n, _raw, obj in iter_jsonl_raw(path):
         yield n, obj
+
+
+def iter_rows(path: Path, start: int = 0, limit: int | None = None
+              ) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """``(row index, line number, object)`` of rows ``start`` .. ``limit - 1`` (every
+    dataset's ``iter_samples``: a resume starts past the finished rows, ``--limit`` stops)."""
+    for index, (line, obj) in enumerate(iter_jsonl(path)):
+        if limit is not None and index >= limit:
+            return
+        if index >= start:
+            yield index, line, obj
 
 
 def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any]]]:

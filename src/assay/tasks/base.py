@@ -88,6 +88,9 @@ class Task:
     strategies: ClassVar[tuple[str, ...] | None] = None
     #: whether the recipe's ``processor`` block applies (Nova: gen_qa only)
     uses_processor: ClassVar[bool] = False
+    #: whether the task reads a dataset file (``assay.data`` / ``--data``), checked in
+    #: :meth:`check`
+    needs_data: ClassVar[bool] = False
 
     def __init__(self, recipe: Any, options: Any, base: Path | None) -> None:
         self.recipe = recipe
@@ -119,6 +122,9 @@ class Task:
         proc = self.recipe.processor
         if not self.uses_processor and proc is not None and proc.active:
             raise ConfigError("processors apply to gen_qa only (as in Nova)", field="processor")
+        if self.needs_data and not self.recipe.assay.data:
+            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
+                              field="assay.data")
 
     async def open(self) -> None:
         """Load what the examples need (before any run)."""

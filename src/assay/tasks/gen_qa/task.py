@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from ...backends.base import ModelSpec
 from ...backends.retry import RetryPolicy
 from ...config.paths import resolve_path
 from ...data.gen_qa import GenQADataset
-from ...errors import ConfigError
 from ...metrics import GenQAScorer, resolve_metrics
 from ...results.run_result import RunResult
 from ...rewards.loader import is_rft_processor
@@ -25,14 +23,9 @@ __all__ = ["GenQATask"]
 
 class GenQATask(Task):
     name = "gen_qa"
+    needs_data = True
     strategies = ("gen_qa",)
     uses_processor = True
-
-    def check(self) -> None:
-        super().check()
-        if not self.recipe.assay.data:
-            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
-                              field="assay.data")
 
     async def open(self) -> None:
         recipe, a = self.recipe, self.recipe.assay

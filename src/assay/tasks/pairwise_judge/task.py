@@ -10,7 +10,6 @@ from pathlib import Path
 from ...backends.base import ModelSpec
 from ...config.paths import resolve_path
 from ...data.llm_judge import LLMJudgeDataset
-from ...errors import ConfigError
 from ...results.run_result import RunResult
 from ..base import Executed, RunSpec, Task
 from .mode import JudgeMode, resolve_mode
@@ -22,18 +21,13 @@ __all__ = ["PairwiseJudgeTask"]
 
 class PairwiseJudgeTask(Task):
     name = "llm_judge"
+    needs_data = True
     model_key = "judge.model"
     model_option = "--judge"
     strategies = ("judge",)
     #: the prompt template's version (part of the fingerprint)
     prompt_version = 1
     rubric = False
-
-    def check(self) -> None:
-        super().check()
-        if not self.recipe.assay.data:
-            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
-                              field="assay.data")
 
     async def open(self) -> None:
         a = self.recipe.assay

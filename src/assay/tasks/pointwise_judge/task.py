@@ -36,13 +36,11 @@ PROMPT_VERSION = 2
 
 class PointwiseJudgeTask(JudgeMetricsTask):
     name = "llm_judge_pointwise"
+    needs_data = True
     strategies = ("judge",)
 
     def check(self) -> None:
         super().check()
-        if not self.recipe.assay.data:
-            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
-                              field="assay.data")
         self.metrics = select_metrics(self.recipe.judge, self.base)
 
     @property

@@ -51,14 +51,9 @@ def _metrics_fingerprint(metrics) -> list[dict[str, str]]:
 
 class RagTask(JudgeMetricsTask):
     name = "rag_eval"
+    needs_data = True
     strategies = ("judge",)
     model_key = "assay.model"
-
-    def check(self) -> None:
-        super().check()
-        if not self.recipe.assay.data:
-            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
-                              field="assay.data")
 
     async def open(self) -> None:
         a, rag = self.recipe.assay, self.recipe.assay.rag
@@ -118,7 +113,7 @@ class RagTask(JudgeMetricsTask):
             yield item
 
     def runs(self) -> list[RunSpec]:
-        a, j, rag = self.recipe.assay, self.recipe.judge, self.recipe.assay.rag
+        j, rag = self.recipe.judge, self.recipe.assay.rag
         k = j.samples
         state = RagState(self.metrics, self.mode, self.generator, samples=k,
                          temperature=self.sampling["temperature"] if k > 1 else None,

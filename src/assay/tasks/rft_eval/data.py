@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...data.jsonl import iter_jsonl, iter_jsonl_raw
+from ...data.jsonl import iter_jsonl_raw, iter_rows
 from ...errors import DataError
 from ..base import DatasetInfo
 
@@ -113,9 +113,5 @@ class RftDataset:
         return DatasetInfo(str(self.path), rows, h.hexdigest())
 
     def iter_samples(self, start: int = 0) -> Iterator[RftItem]:
-        for index, (line, obj) in enumerate(iter_jsonl(self.path)):
-            if self.limit is not None and index >= self.limit:
-                return
-            if index < start:
-                continue
+        for index, line, obj in iter_rows(self.path, start, self.limit):
             yield parse_rft_row(obj, index, self.path, line)

@@ -20,7 +20,6 @@ import numpy as np
 from ...backends.base import ModelSpec
 from ...backends.retry import RetryPolicy
 from ...config.paths import resolve_path
-from ...errors import ConfigError
 from ...results.run_result import RunResult
 from ..base import Executed, RunSpec, Task
 from .data import RftDataset
@@ -44,14 +43,9 @@ class RewardOnlyScorer:
 
 class RftEvalTask(Task):
     name = "rft_eval"
+    needs_data = True
     strategies = ("rft_eval",)
     uses_processor = True   # processor.path / url / preset may name the reward function
-
-    def check(self) -> None:
-        super().check()
-        if not self.recipe.assay.data:
-            raise ConfigError("no dataset: pass --data FILE or set assay.data in the recipe",
-                              field="assay.data")
 
     async def open(self) -> None:
         from ...rewards.loader import reward_function_for
