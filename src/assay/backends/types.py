@@ -10,11 +10,21 @@ __all__ = ["Message", "GenerationSettings", "TokenLogprob", "Completion", "Infer
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """One chat turn. ``images`` are ``data:image/<format>;base64,...`` URIs shown with the
+    text (gen_qa ``images``, the multimodal judge); only backends whose ``supports_images``
+    is true may receive a message that has any."""
+
     role: str
     content: str
+    images: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
+    def to_dict(self) -> dict[str, object]:
+        """``{role, content}``, plus ``images`` only when there are some (so the cache keys
+        of text-only requests are unchanged)."""
+        out: dict[str, object] = {"role": self.role, "content": self.content}
+        if self.images:
+            out["images"] = list(self.images)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
