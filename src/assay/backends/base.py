@@ -93,8 +93,8 @@ def register_backend(provider: str) -> Callable[[Factory], Factory]:
 #: The built-in providers: each module's ``create(spec)`` factory, imported when first asked
 #: for (heavy dependencies load inside the factories). The modules do not import this
 #: registry back, so there is no import cycle.
-_BUILTIN = {"byoi": "byoi", "local": "local", "mock": "mock", "none": "none",
-            "openai": "openai"}
+_BUILTIN = {"bedrock": "bedrock", "byoi": "byoi", "hf": "hf", "local": "local", "mock": "mock",
+            "none": "none", "openai": "openai"}
 
 
 def _factory(provider: str) -> Factory | None:
