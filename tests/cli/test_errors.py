@@ -101,9 +101,9 @@ def test_top_logprobs_out_of_range_from_cli(tmp_path, recipe):
 
 def test_task_not_available(tmp_path):
     r = tmp_path / "r.yaml"
-    r.write_text("evaluation:\n  task: mm_llm_judge\n  strategy: judge\n")
+    r.write_text("evaluation:\n  task: inference_only\n  strategy: judge\n")
     p = _run("run", r, "--data", "x.jsonl")
-    _assert_one_line_error(p, "task mm_llm_judge is not available yet")
+    _assert_one_line_error(p, "task inference_only is not available yet")
 
 
 def test_bad_model_arg(tmp_path, recipe):

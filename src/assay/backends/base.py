@@ -21,7 +21,8 @@ class Backend(Protocol):
     ``name`` is the ``provider/model`` string; ``identity()`` returns what makes two
     backends interchangeable for the response cache (model file digest, endpoint model
     name, ...). ``max_concurrency`` bounds parallel requests; ``cacheable`` is False for
-    backends whose answers cost nothing (mock, byoi).
+    backends whose answers cost nothing (mock, byoi). An optional ``supports_images`` (read
+    with ``getattr(backend, "supports_images", False)``) says it takes ``Message.images``.
     """
 
     name: str

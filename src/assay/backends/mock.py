@@ -54,6 +54,7 @@ class MockBackend:
 
     cacheable = False
     supports_loglikelihood = True
+    supports_images = True   # images are accepted (and counted in ``images_seen``)
 
     def __init__(self, mode: str = "echo", *, text: str = "ok", responses: list[str] | None = None,
                  script: dict[str, str] | None = None, latency: float = 0.0,
@@ -77,6 +78,7 @@ class MockBackend:
         self.ll_scores = {str(k).strip(): float(v) for k, v in (ll_scores or {}).items()}
         self.ll_prefer = frozenset(str(p).strip() for p in (ll_prefer or ()))
         self.ll_calls = 0
+        self.images_seen = 0   # images received on request messages (tests read it)
         self._log = open(request_log, "a", encoding="utf-8") if request_log else None
 
     def identity(self) -> dict[str, Any]:
@@ -107,6 +109,7 @@ class MockBackend:
         if self.fail_every and (index + 1) % self.fail_every == 0:
             raise GenerationError(self.fail_kind, f"scripted failure on example {index}",
                                   raw="<scripted failure>")
+        self.images_seen += sum(len(m.images) for m in request.messages)
         text = self.answer(request)
         k = request.settings.top_logprobs
         logprobs = None

@@ -1,5 +1,6 @@
-"""The OpenAI wire format's response pieces: token logprobs (chat ``content[*]`` and the legacy
-completions shape), error details and lenient number parsing."""
+"""The OpenAI wire format: chat messages as sent (text, or text and ``image_url`` content parts),
+and the response pieces: token logprobs (chat ``content[*]`` and the legacy completions shape),
+error details and lenient number parsing."""
 
 from __future__ import annotations
 
@@ -7,9 +8,33 @@ import json
 import math
 from typing import Any
 
-from .types import TokenLogprob
+from .types import Message, TokenLogprob
 
-__all__ = ["int_or_none", "lenient_float", "error_detail", "top_k", "parse_logprobs"]
+__all__ = ["wire_message", "wire_messages", "image_url", "int_or_none", "lenient_float",
+           "error_detail", "top_k", "parse_logprobs"]
+
+
+def image_url(uri: str) -> str:
+    """A ``data:image/<fmt>;base64,<...>`` URI as servers parse it: the header (before the
+    first comma) lower-cased, so Nova's documented ``;Base64,`` reads as ``;base64,``
+    (llama.cpp and vLLM compare it case-sensitively); the payload is untouched."""
+    head, sep, payload = uri.partition(",")
+    return head.lower() + sep + payload if sep else uri
+
+
+def wire_message(m: Message) -> dict[str, Any]:
+    """One chat message: ``{role, content: str}`` without images (byte-identical to a
+    text-only request), else ``content`` is the text part then one ``image_url`` part per
+    image, in dataset order (as Nova shows them)."""
+    if not m.images:
+        return {"role": m.role, "content": m.content}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": m.content}] if m.content else []
+    parts.extend({"type": "image_url", "image_url": {"url": image_url(u)}} for u in m.images)
+    return {"role": m.role, "content": parts}
+
+
+def wire_messages(messages: Any) -> list[dict[str, Any]]:
+    return [wire_message(m) for m in messages]
 
 
 def int_or_none(v: Any) -> int | None:

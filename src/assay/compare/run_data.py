@@ -18,7 +18,7 @@ from ..results.json_io import loads_record
 __all__ = ["ComparedRun", "Item", "load_compared_run", "example_texts", "JUDGE_TASKS",
            "WIN_RATE", "MATCH_KEYS", "TEXT_LABELS", "LOWER_IS_BETTER", "POINTWISE_TASKS"]
 
-JUDGE_TASKS = ("llm_judge", "rubric_llm_judge")
+JUDGE_TASKS = ("llm_judge", "mm_llm_judge", "rubric_llm_judge")
 WIN_RATE = "winrate"
 """The metric name of a judge run's per-prompt win score (B 1, tie 1/2, A 0)."""
 MATCH_KEYS = ("id", "index")

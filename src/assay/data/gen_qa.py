@@ -133,6 +133,7 @@ class DatasetInfo:
     rows: int
     fingerprint: str
     unknown_fields: tuple[str, ...]
+    image_rows: int = 0   # rows with a non-empty ``images`` list
 
 
 class GenQADataset:
@@ -149,7 +150,7 @@ class GenQADataset:
 
     def validate(self) -> DatasetInfo:
         h = hashlib.sha256()
-        rows = 0
+        rows = image_rows = 0
         unknown: set[str] = set()
         seen_ids: set[str] = set()
         for index, (line, raw, obj) in enumerate(iter_jsonl_raw(self.path)):
@@ -164,12 +165,14 @@ class GenQADataset:
                                     line=line, field="id")
                 seen_ids.add(sample.id)
             unknown.update(k for k in obj if k not in self.known_fields)
+            image_rows += bool(sample.images)
             h.update(raw.strip())
             h.update(b"\n")
             rows += 1
         if rows == 0:
             raise DataError("dataset is empty (no JSON lines)", file=self.path)
-        return DatasetInfo(str(self.path), rows, h.hexdigest(), tuple(sorted(unknown)))
+        return DatasetInfo(str(self.path), rows, h.hexdigest(), tuple(sorted(unknown)),
+                           image_rows=image_rows)
 
     def iter_samples(self, start: int = 0) -> Iterator[Sample]:
         for index, line, obj in iter_rows(self.path, start, self.limit):

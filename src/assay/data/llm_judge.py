@@ -1,6 +1,10 @@
 """The Nova llm_judge format: ``{prompt, response_A, response_B}`` per line (A is the baseline,
 B the challenger), with optional ``metadata``, ``images`` and a human ``label``.
 
+The mm_llm_judge format is the same with ``images: [{"data": "data:image/<fmt>;base64,..."}]``
+(Nova's docs write ``Base64``: the marker is matched case-insensitively). llm_judge leaves the
+images out of the judge's prompt (and says so); mm_llm_judge shows them to the judge.
+
 A human label (``label``, ``human_label`` or ``preference``) may be ``A>B``/``A``/``1``,
 ``B>A``/``B``/``2``, or ``A=B``/``tie``/``0``; it enables the judge-quality report.
 """

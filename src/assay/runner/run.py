@@ -18,6 +18,7 @@ from typing import Any
 
 from ..backends.base import create_backend
 from ..backends.cache import ResponseCache
+from ..backends.images import require_image_support
 from ..backends.redact import redact_config
 from ..backends.retry import RetryPolicy
 from ..backends.types import GenerationSettings
@@ -249,6 +250,7 @@ async def execute(recipe: Recipe, options: RunOptions, spec: RunSpec, base: Path
     preflight = getattr(backend, "preflight", None)
     cache = None
     try:
+        require_image_support(backend, spec.info.path, spec.image_rows)   # before any call
         if preflight is not None:
             await preflight()
         identity = backend.identity()

@@ -57,6 +57,9 @@ class RunSpec:
     stop: tuple[str, ...] = ()
     state: Any = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: dataset rows whose requests carry images (field ``images``): the runner refuses the
+    #: run before any model call when the backend does not declare ``supports_images``
+    image_rows: int = 0
 
 
 @dataclass(frozen=True)

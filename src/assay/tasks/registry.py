@@ -22,6 +22,7 @@ ENTRY_POINT_GROUP = "assay.tasks"
 _BUILTIN = {
     "gen_qa": "gen_qa.task:GenQATask",
     "llm_judge": "pairwise_judge.task:PairwiseJudgeTask",
+    "mm_llm_judge": "pairwise_judge.multimodal:MultimodalJudgeTask",
     "rubric_llm_judge": "rubric_judge.task:RubricJudgeTask",
     "llm_judge_pointwise": "pointwise_judge.task:PointwiseJudgeTask",
     "rag_eval": "rag.task:RagTask",

@@ -9,7 +9,7 @@ from typing import Any
 from ...analysis.confidence import example_confidence
 from ...backends.types import Completion, InferenceRequest
 from ...data.sample import Sample
-from ...prompts.chat import chat_messages
+from ...prompts.chat import chat_messages, messages_record
 from ...results.records import ExampleError, ExampleRecord
 from ...runner.context import ExampleContext, infer_request
 from .scoring import example_scores
@@ -82,7 +82,7 @@ async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
     pre_error = None
     if ctx.task.preprocess and ctx.task.processor is not None:
         sample, pre_error = await _preprocess(sample, ctx)
-    messages = chat_messages(sample.query, sample.system)
+    messages = chat_messages(sample.query, sample.system, sample.images)
     request = InferenceRequest(messages=messages, settings=ctx.settings, example_id=sample.id,
                                precomputed=sample.prediction,
                                extra={"index": sample.index, "gold": sample.gold})
@@ -110,7 +110,7 @@ async def run_example(sample: Sample, ctx: ExampleContext) -> ExampleRecord:
     return ExampleRecord(
         index=sample.index, id=sample.id, query=sample.query, gold=sample.gold,
         system=sample.system, metadata_raw=sample.metadata_raw, metadata=sample.metadata,
-        messages=[m.to_dict() for m in messages],
+        messages=messages_record(messages),   # image payloads stay out (counted in images)
         prediction=None if completion is None else completion.text,
         logprobs=logprobs, confidence=_confidence(completion, logprobs, ctx),
         metrics=metrics, metric_state=state, error=error, latency_s=round(latency, 6),

@@ -188,6 +188,15 @@ def _chips(metrics: dict[str, Any], names: list[str]) -> str:
     return " · ".join(f"{esc(k)} {fmt(metrics.get(k), 3)}" for k in names if k in metrics)
 
 
+def _images_note(r: dict[str, Any]) -> str:
+    """`` · [n images]`` for a row the model was shown images with (the payloads are never
+    in the records: the page stays small)."""
+    n = r.get("images")
+    if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+        return ""
+    return f" · [{esc(n)} image{'s' if n != 1 else ''}]"
+
+
 def _example(r: dict[str, Any], s: dict[str, Any], key_metrics: list[str]) -> str:
     err = r.get("error") if isinstance(r.get("error"), dict) else None
     metrics = r.get("metrics") if isinstance(r.get("metrics"), dict) else {}
@@ -199,7 +208,8 @@ def _example(r: dict[str, Any], s: dict[str, Any], key_metrics: list[str]) -> st
          f"<span class='chips'>{_chips(metrics, key_metrics)}</span></summary><div class='body'>"]
     if r.get("system"):
         h.append(f"<div class='lbl'>system</div>{long_text(r['system'])}")
-    h.append(f"<div class='lbl'>query</div>{long_text(r.get('query'))}<div class='two'>"
+    h.append(f"<div class='lbl'>query{_images_note(r)}</div>{long_text(r.get('query'))}"
+             "<div class='two'>"
              f"<div><div class='lbl'>prediction</div>{long_text(r.get('prediction'))}</div>"
              f"<div><div class='lbl'>gold</div>{long_text(r.get('gold'))}</div></div>")
     if metrics:

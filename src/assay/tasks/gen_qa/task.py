@@ -68,7 +68,7 @@ class GenQATask(Task):
         return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(a.model, a.model_args),
                         info=self.info, samples=self.dataset.iter_samples, run_one=run_example,
                         fingerprint=self.metric_names, label=self.recipe.run.name,
-                        state=state)]
+                        state=state, image_rows=self.info.image_rows)]
 
     def finalize(self, executed: Executed) -> RunResult:
         return finalize_gen_qa(self.recipe, executed.store, executed.manifest,

@@ -5,9 +5,14 @@ each pass's verdict probabilities from the token log-probabilities
 (:mod:`assay.judges.probabilities`). A reply that misses the schema but still holds a verdict
 (a scripted or unenforcing backend writing ``[[A>B]]``) is parsed as before: the judge's own
 parser decides, the raw text is kept either way.
+
+In an ``mm_llm_judge`` run (``images=True``) every pass shows the judge the row's images on its
+user turn, after the text (as Nova's multimodal judge does).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ...backends.types import InferenceRequest, Message
 from ...data.llm_judge import JudgeSample
@@ -20,17 +25,28 @@ from .records import JudgeRecord
 from ...results.records import ExampleError
 from ...runner.context import ExampleContext, infer_request
 
-__all__ = ["run_judge_example", "FREE_TEXT"]
+__all__ = ["run_judge_example", "with_images", "FREE_TEXT"]
 
 #: the mode of a judge run without a recipe (``judge.structured: off``, no log-probabilities)
 FREE_TEXT = JudgeMode(structured=False, top_logprobs=0)
 
 
+def with_images(messages: tuple[Message, ...], images: tuple[str, ...]) -> tuple[Message, ...]:
+    """The messages with ``images`` on the last user turn (unchanged when there are none)."""
+    if not images:
+        return messages
+    last = max(i for i, m in enumerate(messages) if m.role == "user")
+    return messages[:last] + (replace(messages[last], images=tuple(images)),) + \
+        messages[last + 1:]
+
+
 async def _judge_pass(sample: JudgeSample, first: str, second: str, ctx: ExampleContext,
-                      tag: str, followup: bool, mode: JudgeMode):
+                      tag: str, followup: bool, mode: JudgeMode, images: bool = False):
     """Returns (raw text, outcome in the shown positions, problem, latency, cached, error kind
     of a failed request or None, verdict probabilities in the shown positions or None)."""
     messages = pairwise_messages(sample.prompt, first, second, structured=mode.structured)
+    if images:
+        messages = with_images(messages, sample.images)
     settings = mode.settings(ctx.settings, PAIRWISE_SCHEMA, PAIRWISE_MIN_NEW_TOKENS)
     request = InferenceRequest(messages=messages, settings=settings,
                                example_id=f"{sample.id}:{tag}",
@@ -64,11 +80,12 @@ async def _judge_pass(sample: JudgeSample, first: str, second: str, ctx: Example
 
 
 async def run_judge_example(sample: JudgeSample, ctx: ExampleContext, *,
-                            followup: bool = False, mode: JudgeMode = FREE_TEXT) -> JudgeRecord:
+                            followup: bool = False, mode: JudgeMode = FREE_TEXT,
+                            images: bool = False) -> JudgeRecord:
     fwd_text, fwd, fwd_problem, lat1, c1, k1, p_fwd = await _judge_pass(
-        sample, sample.response_a, sample.response_b, ctx, "forward", followup, mode)
+        sample, sample.response_a, sample.response_b, ctx, "forward", followup, mode, images)
     bwd_text, bwd_shown, bwd_problem, lat2, c2, k2, p_bwd_shown = await _judge_pass(
-        sample, sample.response_b, sample.response_a, ctx, "backward", followup, mode)
+        sample, sample.response_b, sample.response_a, ctx, "backward", followup, mode, images)
     bwd = map_backward(bwd_shown)
     p_bwd = map_probs_backward(p_bwd_shown)
     outcome = reconcile(fwd, bwd)
@@ -88,4 +105,5 @@ async def run_judge_example(sample: JudgeSample, ctx: ExampleContext, *,
         consistent=(fwd == bwd and fwd != "error"), error=error,
         latency_s=round(lat1 + lat2, 6), cached=c1 and c2,
         forward_probs=rounded(p_fwd), backward_probs=rounded(p_bwd),
-        verdict_probs=None if outcome == "error" else rounded(mean_probs(p_fwd, p_bwd)))
+        verdict_probs=None if outcome == "error" else rounded(mean_probs(p_fwd, p_bwd)),
+        images=len(sample.images) if images else 0)

@@ -17,7 +17,8 @@ class JudgeRecord:
     passes agreed (position consistency). A structured judge adds the verdict probabilities
     ``{"A", "B", "tie"}`` of each pass (the backward one in the original positions) and of
     the example (their mean); ``None`` where the log-probabilities did not give them
-    (free-text judges, old records)."""
+    (free-text judges, old records). ``images`` counts the images shown with the pair (the
+    payloads are never recorded)."""
 
     index: int
     id: str
@@ -39,6 +40,7 @@ class JudgeRecord:
     forward_probs: dict[str, float] | None = None
     backward_probs: dict[str, float] | None = None
     verdict_probs: dict[str, float] | None = None
+    images: int = 0   # images the judge was shown with the pair (mm_llm_judge)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -61,6 +63,8 @@ class JudgeRecord:
             "latency_s": self.latency_s, "cached": self.cached,
             "forward_probs": self.forward_probs, "backward_probs": self.backward_probs,
             "verdict_probs": self.verdict_probs,
+            # only when there were some: the records of text-only runs are unchanged
+            **({"images": self.images} if self.images else {}),
         }
 
 

@@ -210,6 +210,11 @@ def pair_item(r: dict[str, Any], s: dict[str, Any],
         mark = "" if not agree else (" <span class='ok'>✓</span>" if agree == "1"
                                      else " <span class='no'>✗</span>")
         tags.append(f"<span class='tag'>human {esc(_HUMAN[human])}{mark}</span>")
+    n_images = r.get("images")
+    if isinstance(n_images, int) and not isinstance(n_images, bool) and n_images > 0:
+        # the judge saw images with the pair (mm_llm_judge); their payloads are not recorded
+        tags.append(f"<span class='tag'>[{esc(n_images)} image{'s' if n_images != 1 else ''}]"
+                    "</span>")
     h = [f"<details class='item' data-id='{esc(r.get('id'))}' data-outcome='{o}' "
          f"data-consistent='{consistent}' "
          f"data-human='{esc(human or '')}' data-agree='{agree}'"

@@ -5,6 +5,7 @@ consistency and agreement with human labels."""
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 
 from ...backends.base import ModelSpec
@@ -28,11 +29,21 @@ class PairwiseJudgeTask(Task):
     #: the prompt template's version (part of the fingerprint)
     prompt_version = 1
     rubric = False
+    #: whether the judge is shown each row's ``images`` (mm_llm_judge); a text judge task
+    #: says that it leaves them out
+    shows_images = False
 
     async def open(self) -> None:
         a = self.recipe.assay
         self.dataset = LLMJudgeDataset(resolve_path(a.data, self.base), limit=a.limit)
         self.info = self.dataset.validate()
+        if self.info.image_rows and not self.shows_images:
+            print(f"note: {self.name} judges text only: the images on {self.info.image_rows} "
+                  f"row(s) of {self.info.path} are not shown to the judge (evaluation.task: "
+                  "mm_llm_judge shows them)", file=sys.stderr)
+        elif self.shows_images and not self.info.image_rows:
+            print(f"note: no row of {self.info.path} has images: {self.name} judges the pairs "
+                  "on their text", file=sys.stderr)
 
     @property
     def mode(self) -> JudgeMode:
@@ -41,7 +52,7 @@ class PairwiseJudgeTask(Task):
 
     def run_one(self):
         return functools.partial(run_judge_example, followup=self.recipe.judge.followup,
-                                 mode=self.mode)
+                                 mode=self.mode, images=self.shows_images)
 
     def runs(self) -> list[RunSpec]:
         j = self.recipe.judge
@@ -55,7 +66,8 @@ class PairwiseJudgeTask(Task):
         return [RunSpec(name=self.recipe.run.name, model=ModelSpec.parse(j.model, j.model_args),
                         info=self.info, samples=self.dataset.iter_samples,
                         run_one=self.run_one(), fingerprint=fingerprint,
-                        label=self.recipe.run.name)]
+                        label=self.recipe.run.name,
+                        image_rows=self.info.image_rows if self.shows_images else 0)]
 
     def finalize(self, executed: Executed) -> RunResult:
         return finalize_judge(self.recipe, executed.store, executed.manifest,

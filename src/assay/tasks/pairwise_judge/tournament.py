@@ -6,7 +6,8 @@ column per model (``{"prompt", "response_base", "response_tuned", ...}``), with 
 on every row (``assay generate`` writes this for three or more models). Each pair
 of each row becomes one llm_judge example, judged forward and backward like any other; the
 reconciled outcomes are the battles of the Bradley-Terry fit, grouped by prompt for the
-bootstrap.
+bootstrap. A row's ``images`` go with each of its pairs (shown to the judge when the recipe's
+task is ``mm_llm_judge``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def expand_pairs(path: Path, out: Path, *, baseline: str | None = None,
                        "response_B": responses[b],
                        "metadata": json.dumps({"pair": f"{a} vs {b}", "model_a": a,
                                                "model_b": b, "prompt_index": index})}
+                if obj.get("images") is not None:   # checked by the judge run's reader
+                    row["images"] = obj["images"]
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     if models is None:
         raise DataError("dataset is empty (no JSON lines)", file=path)
@@ -77,7 +80,9 @@ def run_tournament(recipe: Recipe, data: Path, *, baseline: str | None, options:
     models = expand_pairs(data, pairs_file, baseline=baseline, limit=a.limit)
     judge_recipe = recipe_from_dict(apply_overrides(
         recipe.model_dump(mode="json", exclude_none=True),
-        {"evaluation.task": "llm_judge", "evaluation.strategy": "judge",
+        # the rows' images reach the judge under mm_llm_judge; llm_judge notes it leaves them out
+        {"evaluation.task": "mm_llm_judge" if recipe.evaluation.task == "mm_llm_judge"
+         else "llm_judge", "evaluation.strategy": "judge",
          "assay.data": str(pairs_file.resolve()), "assay.limit": None,
          "assay.group_by": ["pair"]}))
     result = evaluate(judge_recipe, options)
