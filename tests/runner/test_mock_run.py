@@ -110,6 +110,6 @@ def test_same_inputs_give_byte_identical_aggregates(tmp_path):
 
 def test_task_not_available(tmp_path):
     recipe = tmp_path / "r.yaml"
-    recipe.write_text("evaluation:\n  task: gpqa\n  strategy: zs_cot\n  metric: accuracy\n")
-    with pytest.raises(assay.UserInputError, match="task gpqa is not available yet"):
+    recipe.write_text("evaluation:\n  task: no_such_task\n  strategy: zs\n  metric: all\n")
+    with pytest.raises(assay.UserInputError, match="task no_such_task is not available yet"):
         assay.evaluate(recipe, assay.RunOptions(progress="none", print_summary=False))

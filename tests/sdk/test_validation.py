@@ -211,10 +211,29 @@ def test_recipe_must_be_a_local_yaml(out, tmp_path):
         bench(out, recipe=str(bad))
 
 
-@pytest.mark.parametrize("value", ["mmlu_pro", "gpqa", "strong_reject", "ifeval", "mmmu",
-                                   "llm_judge"])
-def test_benchmarks_assay_lacks_fail_at_evaluate_not_at_construction(out, value):
-    ev = bench(out, benchmark=value, subtasks=None)
-    with pytest.raises(ValueError, match=f"Benchmark '{value}' is not available in assay"):
+def test_llm_judge_fails_at_evaluate_not_at_construction(out):
+    ev = bench(out, benchmark="llm_judge", subtasks=None)
+    with pytest.raises(ValueError, match="Benchmark 'llm_judge' is not available in assay: "
+                                         "use LLMAsJudgeEvaluator"):
         ev.evaluate(dry_run=True)
     assert not any(out.iterdir())
+
+
+@pytest.mark.parametrize("value", ["mmlu", "mmlu_pro", "bbh", "gpqa", "math", "strong_reject",
+                                   "mmmu"])
+def test_every_sdk_benchmark_but_llm_judge_is_an_assay_benchmark(value):
+    from assay.sdk.benchmarks import assay_benchmark, unavailable_reason
+
+    assert unavailable_reason(value) is None
+    assert assay_benchmark(B(value)) == value
+
+
+def test_a_member_without_a_module_names_it(monkeypatch):
+    from assay.benchmarks import registry
+    from assay.sdk.benchmarks import assay_benchmark
+
+    registry._load()
+    monkeypatch.delitem(registry._REGISTRY, "gpqa")
+    with pytest.raises(ValueError, match="Benchmark 'gpqa' is not available in assay: assay "
+                                         "has no gpqa module. assay runs: mmlu, mmlu_pro, bbh"):
+        assay_benchmark(B.GPQA)

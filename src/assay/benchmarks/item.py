@@ -20,6 +20,8 @@ class BenchItem:
 
     ``gold_indices`` lists every correct choice (several for TruthfulQA mc2); for ordinary
     multiple choice it is ``(gold_index,)``. ``index`` is the item's position in the run.
+    ``images`` go on the generation user message; only backends whose ``supports_images`` is
+    true can run such items (the benchmark pipeline says so otherwise).
     """
 
     id: str                                  # stable: "<benchmark>/<subtask>/<doc id>"
@@ -38,6 +40,8 @@ class BenchItem:
     choice_labels: tuple[str, ...] = ()      # ("A", "B", ...) for multiple choice by generation
     fewshot: int = 0
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: ``data:image/<format>;base64,...`` URIs shown with ``prompt`` (MMMU); generation only
+    images: tuple[str, ...] = ()
 
     @property
     def continuations(self) -> tuple[str, ...]:
@@ -63,4 +67,5 @@ class BenchItem:
             "prompt": self.prompt, "answer": self.answer,
             "choice_labels": list(self.choice_labels), "fewshot": self.fewshot,
             "metadata": self.metadata,
+            **({"images": list(self.images)} if self.images else {}),
         }

@@ -2,8 +2,9 @@
 members and property keys (formats.md §3), and which of them assay can run.
 
 The enum and the properties are the SDK's, whatever assay implements, so code that lists or
-inspects benchmarks behaves the same. A benchmark assay has no module for (``gpqa``,
-``mmmu``, ...) fails when it is evaluated (:func:`assay_benchmark`), never at import.
+inspects benchmarks behaves the same. Every member but ``llm_judge`` (a judge over your own
+data: ``LLMAsJudgeEvaluator``) is an assay benchmark of the same name; a member whose module
+is missing fails when it is evaluated (:func:`assay_benchmark`), never at import.
 MMLU's 57 subjects come from assay's own registry (the same names)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..benchmarks.bbh import TASKS as BBH_TASKS
 from ..benchmarks.hendrycks_math import SUBJECTS as MATH_SUBJECTS
 
 __all__ = ["_Benchmark", "get_benchmarks", "get_benchmark_properties", "benchmark_config",
-           "assay_benchmark", "UNAVAILABLE_BENCHMARKS"]
+           "assay_benchmark", "UNAVAILABLE_BENCHMARKS", "unavailable_reason"]
 
 
 class _Benchmark(str, Enum):
@@ -71,15 +72,20 @@ _CONFIG: dict[_Benchmark, tuple[str, str, tuple[str, ...], str, bool, Any]] = {
                            False, None),
 }
 
-#: SDK benchmarks assay cannot run, and what to do instead
+#: SDK benchmarks that are not assay benchmarks at all, and what to do instead
 UNAVAILABLE_BENCHMARKS: dict[str, str] = {
-    "mmlu_pro": "assay has no MMLU-Pro module yet; run mmlu instead",
-    "gpqa": "assay has no GPQA module yet",
-    "strong_reject": "assay has no StrongREJECT module yet",
-    "ifeval": "assay has no IFEval module yet",
-    "mmmu": "assay evaluates text models only; MMMU is multimodal",
     "llm_judge": "use LLMAsJudgeEvaluator (a judge over your own dataset) instead",
 }
+
+
+def unavailable_reason(value: str) -> str | None:
+    """Why assay cannot run SDK benchmark ``value``, or None when it can: every other member
+    runs when assay's registry has a module of that name (``assay benchmarks list``)."""
+    if value in UNAVAILABLE_BENCHMARKS:
+        return UNAVAILABLE_BENCHMARKS[value]
+    from ..benchmarks.registry import benchmark_names
+
+    return None if value in benchmark_names() else f"assay has no {value} module"
 
 
 def _subtasks(spec: Any) -> list[str] | None:
@@ -126,11 +132,12 @@ def assay_benchmark(benchmark: _Benchmark) -> str:
     """The assay task that runs ``benchmark``; ``ValueError`` naming what to do when assay has
     none."""
     value = _Benchmark(benchmark).value
-    if value in UNAVAILABLE_BENCHMARKS:
-        runs = ", ".join(b.value for b in _CONFIG if b.value not in UNAVAILABLE_BENCHMARKS)
-        raise ValueError(f"Benchmark '{value}' is not available in assay: "
-                         f"{UNAVAILABLE_BENCHMARKS[value]}. assay runs: {runs} (and more "
-                         "through assay's own recipes: assay benchmarks list)")
+    reason = unavailable_reason(value)
+    if reason is not None:
+        runs = ", ".join(b.value for b in _CONFIG if unavailable_reason(b.value) is None)
+        raise ValueError(f"Benchmark '{value}' is not available in assay: {reason}. assay "
+                         f"runs: {runs} (and more through assay's own recipes: assay "
+                         "benchmarks list)")
     from ..benchmarks.registry import resolve_benchmark
 
     return resolve_benchmark(value)[0].name
