@@ -35,6 +35,9 @@ evaluator = BenchMarkEvaluator(
     evaluate_base_model=True,
     s3_output_path=OUTPUT,                 # SDK: "s3://bucket/eval-output/"
     base_eval_name="mmlu-abstract-algebra",
+    # assay only: MMLU's SDK strategy zs_cot generates with chain of thought, as the SageMaker
+    # container does; log-likelihood (recorded as zs) keeps this demo quick on a CPU
+    overrides={"assay.benchmark.method": "loglikelihood"},
 )
 pprint(evaluator.get_resolved_recipe())
 

@@ -42,12 +42,15 @@ def _write_recipe(path: Path, task: str) -> Path:
 
 
 def test_nova_benchmark_recipe_scores_mmlu_anatomy_offline(benchdata, tmp_path):
+    # the recipe's zs_cot means chain-of-thought generation (issue 17: tests/tasks/
+    # test_benchmark_strategy_acceptance.py); all 135 items by log-likelihood here, which has
+    # no chain of thought, so the results record strategy zs
     _run(str(RECIPE), "--model", "local/smollm2", "--data", str(benchdata / "mmlu"),
-         "--output-dir", str(tmp_path))
+         "--output-dir", str(tmp_path), "--method", "loglikelihood")
     run = tmp_path / "nova-lite-v2-mmlu-eval-job"
     (results,) = glob.glob(str(run / "eval_results" / "results_*.json"))
     res = json.loads(Path(results).read_text())["results"]
-    assert set(res) == {"all", "custom|mmlu_zs_cot|0", "custom|mmlu:anatomy_zs_cot|0"}
+    assert set(res) == {"all", "custom|mmlu_zs|0", "custom|mmlu:anatomy_zs|0"}
     assert 0.0 <= res["all"]["acc"] <= 1.0 and res["all"]["acc_stderr"] > 0
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["n_items"] == 135 and metrics["n_errors"] == 0

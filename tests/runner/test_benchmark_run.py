@@ -165,6 +165,8 @@ def test_nova_benchmark_recipe_runs_unchanged(tmp_path):
                          assay__output_dir=str(tmp_path), assay__limit=10,
                          inference__max_new_tokens=16)
     assert res.summary["benchmark"] == "mmlu" and set(res.summary["subtasks"]) == {"anatomy"}
+    # strategy zs_cot: chain-of-thought generation, as the Nova container (issue 17)
+    assert res.summary["methods"] == {"generate": 10} and res.summary["cot"] is True
     nova = json.loads(Path(res.paths["results"]).read_text())
     assert {"all", "custom|mmlu_zs_cot|0", "custom|mmlu:anatomy_zs_cot|0"} == set(nova["results"])
     assert "acc" in nova["results"]["all"] and "acc_stderr" in nova["results"]["all"]

@@ -59,6 +59,14 @@ class Benchmark:
     subtask_methods: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: stop sequences for generation (few-shot prompts that would run on into a new question)
     stop: ClassVar[tuple[str, ...]] = ()
+    #: metrics averaged over units inside items rather than over items: metric → the key, in
+    #: the item's ``metrics``, of its number of units (IFEval's instruction-level accuracy is
+    #: a mean over instructions). The summary weights such a metric by that count and gives
+    #: it a cluster (by item) standard error; the count itself is not reported as a metric.
+    metric_weights: ClassVar[dict[str, str]] = {}
+    #: scoring blocks (runs subprocesses: HumanEval's sandbox); the pipeline then scores in a
+    #: worker thread so the event loop keeps serving other items
+    score_in_thread: ClassVar[bool] = False
 
     # -- what modules implement ------------------------------------------------------------
     def load_docs(self, root: Path, subtask: str, split: str) -> list[dict[str, Any]]:
@@ -148,6 +156,23 @@ class Benchmark:
         letter = extract_choice_letter(text, item.choice_labels)
         correct = letter is not None and letter == item.answer
         return {"extracted": letter, "metrics": {"acc": float(correct)}}
+
+    def score_generations(self, item: BenchItem, texts: Sequence[str],
+                          pass_k: Sequence[int] = (1,)) -> dict[str, Any]:
+        """Scores of one item from several sampled generations (``assay.benchmark.samples``).
+        One text: :meth:`score_generation` unchanged. Several: each is scored, every metric
+        is the mean over the samples (the expected score of one sample), ``extracted`` is the
+        first sample's and ``samples`` lists each sample's ``extracted`` and ``metrics``.
+        Code benchmarks override this to report pass@k (:mod:`assay.benchmarks.passk`)."""
+        if len(texts) == 1:
+            return self.score_generation(item, texts[0])
+        scored = [self.score_generation(item, t) for t in texts]
+        names = list(dict.fromkeys(m for s in scored for m in s["metrics"]))
+        means = {m: sum(float(s["metrics"].get(m, 0.0)) for s in scored) / len(scored)
+                 for m in names}
+        return {"extracted": scored[0].get("extracted"), "metrics": means,
+                "samples": [{"extracted": s.get("extracted"), "metrics": dict(s["metrics"])}
+                            for s in scored]}
 
     def properties(self) -> dict[str, Any]:
         """The SageMaker SDK's ``get_benchmark_properties`` keys plus assay's."""

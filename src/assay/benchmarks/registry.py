@@ -15,7 +15,8 @@ __all__ = ["register_benchmark", "get_benchmark", "benchmark_names", "get_benchm
 
 #: modules that define the built-in benchmarks (imported on first use)
 _MODULES = ("mmlu", "bbh", "gsm8k", "hendrycks_math", "hellaswag", "winogrande", "arc",
-            "truthfulqa", "piqa", "boolq", "race")
+            "truthfulqa", "piqa", "boolq", "race", "mmlu_pro", "gpqa", "aime",
+            "calendar_scheduling", "strong_reject", "mmmu", "ifeval", "humaneval")
 
 #: other spellings → (benchmark, subtask or None)
 ALIASES: dict[str, tuple[str, str | None]] = {
@@ -27,6 +28,10 @@ ALIASES: dict[str, tuple[str, str | None]] = {
     "math500": ("math_500", None), "hendrycks_math": ("math", None),
     "competition_math": ("math", None), "gsm8k_cot": ("gsm8k", None),
     "bbh_cot_fewshot": ("bbh", None),
+    "mmlu-pro": ("mmlu_pro", None), "gpqa_diamond": ("gpqa", None),
+    "aime24": ("aime_2024", None), "aime2024": ("aime_2024", None),
+    "strongreject": ("strong_reject", None),
+    "natural_plan_calendar": ("calendar_scheduling", None),
 }
 
 _REGISTRY: dict[str, Benchmark] = {}

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import compare_cmd, jobs_cmd, kb_cmd, metrics_cmd, query_cmd, runs_cmd  # light: argparse only
+from . import (compare_cmd, eval_cmd, jobs_cmd, kb_cmd, metrics_cmd,  # light: argparse only
+               query_cmd, runs_cmd)
 
 __all__ = ["main", "build_parser"]
 
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "to edit and `assay run DIR/recipe.yaml`, instead of running it")
     demo.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                       help="show tracebacks")
+    eval_cmd.add_parser(sub, overrides=_overrides, outcome=_outcome)
     runs_cmd.add_parser(sub)
     metrics_cmd.add_parser(sub)
     kb_cmd.add_parser(sub)
@@ -456,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
                    "rubric": _cmd_rubric, "benchmarks": _cmd_benchmarks,
                    "runs": runs_cmd.run, "query": query_cmd.run,
                    "compare": compare_cmd.run, "jobs": jobs_cmd.run,
-                   "metrics": metrics_cmd.run, "kb": kb_cmd.run}[args.command]
+                   "metrics": metrics_cmd.run, "kb": kb_cmd.run,
+                   "eval": eval_cmd.run}[args.command]
         return handler(args)
     except UserInputError as exc:
         if debug:

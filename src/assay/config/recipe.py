@@ -11,8 +11,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, field_validator, model_serializer,
-                      model_validator)
+from pydantic import (BaseModel, ConfigDict, Field, PositiveInt, field_validator,
+                      model_serializer, model_validator)
 
 __all__ = [
     "StrictModel", "RunSection", "EvaluationSection", "InferenceSection", "ProcessorSection",
@@ -141,6 +141,9 @@ class BenchmarkSection(StrictModel):
     bootstrap_resamples: int = Field(default=1000, ge=100, le=100_000)
     download: bool = False                  # allow the datasets library to fetch the data
     revision: str | None = None             # Hugging Face dataset revision when downloading
+    #: generations per item (pass@k); n > 1 needs inference.temperature > 0 (seeds seed..seed+n-1)
+    samples: int = Field(default=1, ge=1, le=1000)
+    pass_k: list[PositiveInt] = Field(default_factory=lambda: [1])   # k of pass@k (k <= samples)
 
 
 class CalibrationSection(StrictModel):

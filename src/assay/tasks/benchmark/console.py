@@ -34,7 +34,8 @@ def _console() -> "Console":
 
 def print_benchmark(summary: dict[str, Any], *, title: str,
                     console: "Console | None" = None) -> None:
-    """Per-subtask and overall scores with standard errors and 95% intervals."""
+    """Per-subtask and overall scores with standard errors and 95% intervals, then the line
+    that says how the run was scored and why."""
     from rich.table import Table
 
     names = summary["metric_names"]
@@ -64,6 +65,9 @@ def print_benchmark(summary: dict[str, Any], *, title: str,
               *cells)
     con = console or _console()
     con.print(t)
+    note = (summary.get("scoring") or {}).get("note")
+    if note:        # which method ran and why (assay.tasks.benchmark.strategy)
+        con.print(plain(note))
     for line in calibration_lines(summary.get("calibration")):
         con.print(plain(line))
 

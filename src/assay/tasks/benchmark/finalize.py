@@ -29,7 +29,8 @@ def finalize_benchmark(recipe: Recipe, plan: BenchPlan, executed: Executed,
     date_id = manifest["date_id"]
     writer = BenchWriter(store.dir, model=model_name, date_id=date_id,
                          key_of=lambda sub: plan.key(task, sub))
-    collector = BenchSummary(plan.benchmark.metrics)
+    collector = BenchSummary(plan.benchmark.metrics,
+                             weights=getattr(plan.benchmark, "metric_weights", None))
     calibration = CalibrationCollector()
     try:
         for rec, line in store.iter_unit_records(executed.unit_ids):

@@ -3,6 +3,8 @@ answer extraction; failures are recorded on the item, never raised."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 from dataclasses import replace
 from typing import Any
@@ -22,8 +24,10 @@ __all__ = ["choose_method", "run_bench_item"]
 
 
 def choose_method(benchmark: Benchmark, item: BenchItem, requested: str, backend: Any) -> str:
-    """The scoring path for ``item``: ``auto`` takes log-likelihood when the benchmark is
-    multiple choice and the backend can score continuations, else generation."""
+    """The scoring path for ``item``. ``requested`` is the plan's method, already resolved from
+    the recipe's strategy (:mod:`assay.tasks.benchmark.strategy`: a ``*_cot`` strategy asks
+    for ``generate``); ``auto`` takes log-likelihood when the benchmark is multiple choice and
+    the backend can score continuations, else generation."""
     allowed = getattr(benchmark, "subtask_methods", {}).get(item.subtask, benchmark.methods)
     can_ll = can_score_loglikelihood(backend) and bool(item.choices)
     if requested == "auto":
@@ -91,28 +95,64 @@ async def _loglikelihood(item: BenchItem, ctx: ExampleContext, benchmark: Benchm
 
 
 async def _generate(item: BenchItem, ctx: ExampleContext, benchmark: Benchmark,
-                    system: str | None) -> BenchRecord:
+                    system: str | None, samples: int = 1,
+                    pass_k: tuple[int, ...] = (1,)) -> BenchRecord:
+    """Generation: ``samples`` completions (pass@k, ``assay.benchmark.samples``), scored by
+    the benchmark's ``score_generations``; any failed sample fails the item."""
     messages = chat_messages(item.prompt, system)
+    if item.images:   # multimodal items (MMMU): the images go with the user message
+        if not getattr(ctx.backend, "supports_images", False):
+            raise ConfigError(f"{item.benchmark} items carry images and backend "
+                              f"{ctx.backend.name} cannot take images; use a multimodal "
+                              "backend", field="assay.model")
+        messages = (*messages[:-1], replace(messages[-1], images=tuple(item.images)))
     rec = _base_record(item, "generate", system, item.prompt)
-    request = InferenceRequest(messages=messages, settings=ctx.settings, example_id=item.id,
-                               extra={"index": item.index, "gold": item.answer})
-    completion, error, cached, attempts, latency = await infer_request(item, request, ctx)
-    rec = replace(rec, error=error, cached=cached, attempts=attempts, latency_s=round(latency, 6))
-    if completion is None:
+    if samples > 1 and ctx.settings.temperature <= 0:
+        raise ConfigError(f"assay.benchmark.samples={samples} needs sampling: set "
+                          "inference.temperature > 0 (Chen et al. used 0.2 for pass@1, 0.8 "
+                          "for pass@100)", field="inference.temperature")
+    # sample j is seeded seed + j (sample 0 is the single-sample request, cache key included)
+    requests = [InferenceRequest(messages=messages, example_id=item.id,
+                                 settings=replace(ctx.settings, seed=ctx.settings.seed + j),
+                                 extra={"index": item.index, "gold": item.answer,
+                                        **({"sample": j} if samples > 1 else {})})
+                for j in range(samples)]
+    outs = await asyncio.gather(*(infer_request(item, r, ctx) for r in requests))
+    error = next((o[1] for o in outs if o[1] is not None), None)
+    rec = replace(rec, error=error, cached=all(o[2] for o in outs),
+                  attempts=sum(o[3] for o in outs), latency_s=round(sum(o[4] for o in outs), 6))
+    completions = [o[0] for o in outs]
+    if error is not None or any(c is None for c in completions):
         return rec
-    rec = replace(rec, prediction=completion.text, input_tokens=completion.input_tokens,
-                  output_tokens=completion.output_tokens, finish_reason=completion.finish_reason)
-    scored = benchmark.score_generation(item, completion.text)   # assay's code: a bug aborts
+    first = completions[0]
+    out_tokens = [c.output_tokens for c in completions]
+    rec = replace(rec, prediction=first.text, input_tokens=first.input_tokens,
+                  output_tokens=None if None in out_tokens else sum(out_tokens),
+                  finish_reason=first.finish_reason)
+    texts = [c.text for c in completions]
+    score = functools.partial(benchmark.score_generations, item, texts, pass_k)
+    # assay's code: a bug aborts
+    scored = await asyncio.to_thread(score) if benchmark.score_in_thread else score()
+    judge = getattr(ctx.task, "judge_generation", None)   # a judged benchmark: judging.py
+    if judge is not None and getattr(benchmark, "judged", False):
+        judged, judge_error = await judge(benchmark, item, texts[0], ctx)
+        if judge_error is not None:
+            return replace(rec, error=judge_error)
+        scored = judged
     metrics = {k: float(v) for k, v in scored["metrics"].items()}
     primary = next(iter(metrics.values()), None)
+    per_sample = None if samples == 1 else \
+        [dict(s, text=t) for s, t in zip(scored.get("samples") or [{}] * samples, texts)]
     return replace(rec, extracted=scored.get("extracted"), metrics=metrics,
-                   correct=None if primary is None else bool(primary))
+                   correct=None if primary is None or primary not in (0.0, 1.0)
+                   else bool(primary), samples=per_sample)
 
 
 async def run_bench_item(item: BenchItem, ctx: ExampleContext, *, benchmark: Benchmark,
-                         method: str, system: str | None) -> BenchRecord:
-    """One benchmark item through the chosen scoring path."""
+                         method: str, system: str | None, samples: int = 1,
+                         pass_k: tuple[int, ...] = (1,)) -> BenchRecord:
+    """One benchmark item through the chosen scoring path (``samples`` generations)."""
     chosen = choose_method(benchmark, item, method, ctx.backend)
     if chosen == "loglikelihood":
         return await _loglikelihood(item, ctx, benchmark, system)
-    return await _generate(item, ctx, benchmark, system)
+    return await _generate(item, ctx, benchmark, system, samples, pass_k)

@@ -17,6 +17,7 @@ from ...config.recipe import Recipe
 from ...errors import BenchmarkDataMissing, ConfigError
 from ...results.nova import task_key
 from ..base import DatasetInfo
+from .strategy import Scoring, resolve_scoring
 
 __all__ = ["BenchPlan", "plan_benchmark", "STRATEGIES"]
 
@@ -33,6 +34,8 @@ class BenchPlan:
     root: Path
     items: list[BenchItem]
     info: DatasetInfo
+    #: how the items are scored and why (:mod:`assay.tasks.benchmark.strategy`)
+    scoring: Scoring
 
     def key(self, task: str, subtask: str = "") -> str:
         """``custom|<task>_<strategy>|<shots>`` overall (the recipe's task name), and
@@ -73,12 +76,13 @@ def _data_root(recipe: Recipe, bench: Benchmark, base: Path | None, subtasks: li
 
 
 def plan_benchmark(recipe: Recipe, base: Path | None = None) -> BenchPlan:
-    """Resolve the benchmark, subtasks, strategy and few-shot count, and build the items."""
+    """Resolve the benchmark, subtasks, scoring (strategy, chain of thought, method) and
+    few-shot count, and build the items."""
     ev, bs = recipe.evaluation, recipe.assay.benchmark
     bench, alias_sub = resolve_benchmark(ev.task)
-    strategy = ev.strategy or bench.strategy
-    if strategy not in STRATEGIES:
-        raise ConfigError(f"strategy '{strategy}' is not valid for benchmark {bench.name} "
+    given = ev.strategy or None        # Nova's strategy: "" is no strategy
+    if given is not None and given not in STRATEGIES:
+        raise ConfigError(f"strategy '{given}' is not valid for benchmark {bench.name} "
                           f"(expected {', '.join(STRATEGIES)})", field="evaluation.strategy")
     if ev.metric not in (None, "all", "accuracy", "exact_match", *bench.metrics):
         raise ConfigError(f"metric '{ev.metric}' is not reported by {bench.name} (it reports "
@@ -88,11 +92,13 @@ def plan_benchmark(recipe: Recipe, base: Path | None = None) -> BenchPlan:
     if alias_sub and not requested:
         requested = [alias_sub]
     subtasks = bench.resolve_subtasks(requested or None)
+    scoring = resolve_scoring(bench, subtasks, strategy=given, method=bs.method,
+                              cot=bs.cot, num_fewshot=bs.num_fewshot)
+    strategy, cot = scoring.strategy, scoring.cot
     shots = bs.num_fewshot if bs.num_fewshot is not None else \
         (bench.default_fewshot if strategy.startswith("fs") else 0)
-    cot = bs.cot if bs.cot is not None else strategy.endswith("_cot")
     root = _data_root(recipe, bench, base, subtasks, shots)
-    items = bench.items(root, subtasks, num_fewshot=shots, method=bs.method, cot=cot,
+    items = bench.items(root, subtasks, num_fewshot=shots, method=scoring.method, cot=cot,
                         limit=recipe.assay.limit)
     if not items:
         raise BenchmarkDataMissing(f"benchmark {bench.name}: no items under {root}",
@@ -101,6 +107,6 @@ def plan_benchmark(recipe: Recipe, base: Path | None = None) -> BenchPlan:
     for it in items:
         digest.update(json.dumps(it.to_dict(), sort_keys=True, default=str).encode())
     info = DatasetInfo(path=str(root), rows=len(items), fingerprint=digest.hexdigest())
-    return BenchPlan(bench, subtasks, strategy, shots, cot, root, items, info)
+    return BenchPlan(bench, subtasks, strategy, shots, cot, root, items, info, scoring)
 
 

@@ -55,6 +55,8 @@ class BenchRecord:
     cached: bool = False
     choice_probs: list[float] | None = None   # added with calibration: old records lack it
     confidence: float | None = None
+    #: with assay.benchmark.samples > 1: each sample's text, extracted answer and metrics
+    samples: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -15,6 +15,7 @@ from ...results.native import write_json
 from ...results.run_result import RunResult
 from ..base import Executed, RunSpec, Task
 from .finalize import finalize_benchmark
+from .judging import BenchJudge, is_judged
 from .pipeline import run_bench_item
 from .plan import STRATEGIES, plan_benchmark
 
@@ -49,19 +50,39 @@ class BenchmarkTask(Task):
 
     async def open(self) -> None:
         self.plan = plan_benchmark(self.recipe, self.base)
+        # a judged benchmark (strong_reject) with a judge named in the recipe: judging.py
+        j = self.recipe.judge
+        self.judge = BenchJudge(ModelSpec.parse(j.model, j.model_args)) \
+            if is_judged(self.plan.benchmark) and "model" in j.model_fields_set else None
+        if self.judge is not None and self.recipe.assay.benchmark.samples > 1:
+            raise ConfigError(f"{self.plan.benchmark.name} with a judge scores one generation "
+                              "per item; drop assay.benchmark.samples or the judge",
+                              field="assay.benchmark.samples")
+
+    async def aclose(self) -> None:
+        if getattr(self, "judge", None) is not None:
+            await self.judge.aclose()
 
     def _spec(self, name: str, model: str, args: dict, system: str | None) -> RunSpec:
-        plan, bs = self.plan, self.recipe.assay.benchmark
-        run_one = functools.partial(run_bench_item, benchmark=plan.benchmark, method=bs.method,
-                                    system=system)
+        plan = self.plan
+        bs = self.recipe.assay.benchmark
+        run_one = functools.partial(run_bench_item, benchmark=plan.benchmark,
+                                    method=plan.scoring.method, system=system,
+                                    samples=bs.samples, pass_k=tuple(bs.pass_k))
         return RunSpec(
             name=name, model=ModelSpec.parse(model, args), info=plan.info,
             samples=lambda: iter(plan.items), run_one=run_one,
             fingerprint={"benchmark": plan.benchmark.name, "subtasks": plan.subtasks,
                          "strategy": plan.strategy, "shots": plan.shots, "cot": plan.cot,
-                         "method": bs.method, "system": system, "version": self.version},
+                         "method": plan.scoring.method, "system": system,
+                         "version": self.version,
+                         **({"samples": bs.samples, "pass_k": list(bs.pass_k)}
+                            if bs.samples > 1 else {}),
+                         **({"judge": self.judge.name} if self.judge else {})},
             label=name, stop=tuple(getattr(plan.benchmark, "stop", ())),
-            extra={"system": system})
+            extra={"system": system},
+            image_rows=sum(1 for it in plan.items if it.images),   # MMMU: refused up front
+            state=self.judge)
 
     def runs(self) -> list[RunSpec]:
         a, bs = self.recipe.assay, self.recipe.assay.benchmark
@@ -75,8 +96,23 @@ class BenchmarkTask(Task):
         return specs
 
     def finalize(self, executed: Executed) -> RunResult:
-        return finalize_benchmark(self.recipe, self.plan, executed,
-                                  executed.spec.extra["system"])
+        """The outputs, with the ``scoring`` block (strategy, method, why, and the console
+        line) added to ``metrics.json``."""
+        from dataclasses import replace
+
+        from .strategy import scoring_note
+
+        result = finalize_benchmark(self.recipe, self.plan, executed,
+                                    executed.spec.extra["system"])
+        scoring = self.plan.scoring
+        note = scoring_note(scoring, result.summary["methods"], result.model)
+        how = getattr(self.plan.benchmark, "scoring_note", None)   # how a metric was judged
+        if how is not None:
+            judge = getattr(self, "judge", None)
+            note += "; " + how(judge.name if judge is not None else None)
+        summary = dict(result.summary, scoring=dict(scoring.to_dict(), note=note))
+        write_json(result.run_dir / "metrics.json", summary)
+        return replace(result, summary=summary)
 
     def combine(self, results: list[RunResult]) -> RunResult:
         if len(results) == 1:
