@@ -21,6 +21,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 
 from .store import ACTIVE, JobStore
@@ -64,7 +65,9 @@ def final_status(code: int, log: str | Path | None, job_id: str = "ID"
 
 def _on_term(signum: int, frame: object) -> None:
     # the first SIGTERM asks the executor to stop after the units in flight (they finish and
-    # are written; RunStopped, exit 130); a second one cancels at once, as Ctrl-C does
+    # are written; RunStopped, exit 130); a second one cancels at once, as Ctrl-C does.
+    # runner.stop is imported before this handler is installed: importing it here could
+    # meet a half-initialised assay.runner when the signal lands during the CLI's imports
     from ..runner.stop import request_stop, stop_requested
 
     if stop_requested():
@@ -78,6 +81,7 @@ def run_job_process(main: Callable[[], int]) -> int:
     job_id = os.environ["ASSAY_JOB_ID"]
     store = JobStore()
     store.update(job_id, pid=os.getpid())
+    import_module("assay.runner.stop")   # fully loaded before _on_term can run (see there)
     # a process started from a non-interactive shell may inherit SIGINT ignored
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_term)
