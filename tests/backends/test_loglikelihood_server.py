@@ -40,7 +40,8 @@ def score_items(backend):
 def server_backend(llama_server, **args):
     return create_backend(ModelSpec.parse("openai/smollm2", dict(
         {"base_url": llama_server.base_url, "api_key_env": "ASSAY_NO_SUCH_KEY",
-         "dialect": "llama_cpp", "timeout": 120, "concurrency": 1}, **args)))
+         "dialect": "llama_cpp", "timeout": 120, "concurrency": 1, "loglikelihood": "echo"},
+        **args)))
 
 
 @pytest.fixture(scope="module")

@@ -294,14 +294,29 @@ class EchoLoglikelihood:
         return LoglikelihoodResult(total, greedy, len(entries))
 
     async def loglikelihood(self, requests) -> list[LoglikelihoodResult]:
-        """Score each continuation after its context via echoed prompt logprobs."""
+        """Score each continuation after its context: by forced next-token logprobs
+        (:mod:`assay.backends.forced_logprobs`) when the backend's mode resolves to
+        ``forced``, else via echoed prompt logprobs."""
         if not self.supports_loglikelihood:
             raise BackendUnavailable(f"{self.name}: loglikelihood scoring is off for this "
                                      "endpoint; enable it with -M loglikelihood=true if its "
-                                     "/completions route echoes prompt logprobs", field="model")
+                                     "/completions route echoes prompt logprobs, or "
+                                     "-M loglikelihood=forced if it exposes its tokenizer "
+                                     "(/tokenize or /extras/tokenize)", field="model")
         reqs = list(requests)
         if not reqs:
             return []
+        resolve = getattr(self, "resolve_loglikelihood_mode", None)
+        if resolve is not None and await resolve() == "forced":
+            got = await self.forced_loglikelihood(reqs)
+            rest = [i for i, r in enumerate(got) if r is None]   # not exact without echo
+            if rest:
+                alignment = await self.resolve_echo_alignment()
+                done = await asyncio.gather(*(self._score(reqs[i], alignment) for i in rest))
+                for i, r in zip(rest, done):
+                    got[i] = r
+                self.stats["echo_fallbacks"] = self.stats.get("echo_fallbacks", 0) + len(rest)
+            return got
         alignment = await self.resolve_echo_alignment()
         return list(await asyncio.gather(*(self._score(r, alignment) for r in reqs)))
 

@@ -34,24 +34,27 @@ finally escapes has already been retried, so it carries ``retryable=False`` (and
 When ``top_logprobs`` > 0 the request carries ``logprobs: true, top_logprobs: k``; an
 endpoint that answers without logprobs is a ``bad_response`` error, never silence.
 
-Log-likelihood scoring (multiple-choice benchmarks) uses the legacy ``/completions`` route
-with ``echo: true, logprobs: k, max_tokens: 1, temperature: 0``: one request per
-continuation, ``prompt = context + continuation`` (the context's trailing whitespace moved
-onto the continuation), summing the echoed log-probabilities of the tokens whose
-``text_offset`` lies in the continuation. Real OpenAI chat models do not echo, so it is on
-only with ``-M loglikelihood=true`` (e.g. for vLLM) or for the ``llama_cpp`` dialect
-(``loglikelihood=false`` turns it off). Arguments:
+Log-likelihood scoring (multiple-choice benchmarks), ``-M loglikelihood=``:
 
-* ``echo_alignment``  ``auto`` (default), ``aligned`` or ``shifted``: how the server pairs
-  echoed tokens with distributions (see :mod:`assay.backends.echo_logprobs`). ``auto`` probes
-  once with a predictable text and keeps the answer (``backend.echo_alignment``).
-  llama-cpp-python 0.3.x is ``shifted`` for models without a BOS token (SmolLM2) and
-  ``aligned`` for models with one; vLLM and OpenAI are ``aligned``;
-* ``echo_top_logprobs``  top alternatives asked per token (default 1 when aligned, 20 when
-  shifted). A shifted server gives a token's log-probability only through the top-k of the
-  entry before it; a token missing there is scored exactly by one more request that forces
-  it (``logit_bias`` + ``logit_bias_type: tokens``, llama-cpp-python reports the logprob of the
-  unbiased logits) -- never a guess.
+* ``forced``  no echo needed: the server's tokenizer (``llama_cpp.server``'s
+  ``/extras/tokenize``, vLLM's ``/tokenize``) splits context and continuation as
+  lm-evaluation-harness does, and each continuation token's log-probability is read from a
+  one-token ``/completions`` answer's top-k after its prefix (all single-token choices of an
+  item from ONE request), or forced with ``logit_bias`` when it is not there; exact, see
+  :mod:`assay.backends.forced_logprobs`;
+* ``echo``  (``true`` means this) legacy ``/completions`` with ``echo: true, logprobs: k,
+  max_tokens: 1``: one request per continuation, summing the echoed log-probabilities of the
+  tokens whose ``text_offset`` lies in the continuation (:mod:`assay.backends.echo_logprobs`);
+* ``auto``  (the default for the ``llama_cpp`` dialect) ``forced`` where the server has
+  llama.cpp's tokenizer routes (measured 5-25x faster than ``echo`` there on ARC,
+  docs/performance.md), ``echo`` on a vLLM-style server unless it refuses echo, else ``echo``;
+* ``false``  off (the default for the ``openai`` dialect: real OpenAI chat models do neither).
+
+``echo_alignment`` ``auto`` (default), ``aligned`` or ``shifted``: how the server pairs echoed
+tokens with distributions; ``auto`` probes once (``backend.echo_alignment``). llama-cpp-python
+0.3.x is ``shifted`` for models without a BOS token (SmolLM2), vLLM and OpenAI ``aligned``.
+``echo_top_logprobs``: top alternatives asked per token (echo: default 1 aligned, 20 shifted;
+forced: default and at most 20). A token a shifted echo lacks is forced as above.
 
 An endpoint that refuses the request (HTTP 400/404/405/422/501) or answers without echoed
 logprobs raises :class:`~assay.errors.BackendUnavailable`.
@@ -69,8 +72,10 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
 from .base import ModelSpec
 from .echo_logprobs import ALIGNMENTS, EchoLoglikelihood
+from .forced_logprobs import ForcedLoglikelihood, loglikelihood_mode
 from .retry import RetryPolicy, classify_status, parse_retry_after, retry_async
-from .openai_wire import error_detail, int_or_none, parse_logprobs
+from .openai_wire import error_detail, int_or_none, parse_logprobs, wire_messages
+from .http_pool import ShardedClient
 from .endpoint import Secret as _Secret, is_loopback, strip_userinfo as _strip_userinfo
 from .redact import redact_config
 from .structured import choice_gbnf, json_gbnf, openai_response_format
@@ -84,10 +89,11 @@ RAW_LIMIT = 2000
 _REDACTED = "<redacted>"
 
 
-class OpenAIBackend(EchoLoglikelihood):
+class OpenAIBackend(ForcedLoglikelihood, EchoLoglikelihood):
     """A model behind an OpenAI-compatible chat-completions endpoint."""
 
     cacheable = True
+    supports_images = True   # user messages carry image_url content parts (openai_wire)
 
     def __init__(self, model: str, *, base_url: str = DEFAULT_BASE_URL,
                  api_key_env: str = "OPENAI_API_KEY", timeout: float = 120.0,
@@ -95,7 +101,7 @@ class OpenAIBackend(EchoLoglikelihood):
                  retry_base_delay: float = 0.5, retry_max_delay: float = 30.0,
                  retry_seed: int | None = None, extra_body: dict | None = None,
                  preflight_timeout: float = 5.0, dialect: str = "openai",
-                 loglikelihood: bool | None = None, echo_alignment: str = "auto",
+                 loglikelihood: bool | str | None = None, echo_alignment: str = "auto",
                  echo_top_logprobs: int | None = None,
                  allow_insecure_http: bool = False) -> None:
         if not model:
@@ -123,8 +129,8 @@ class OpenAIBackend(EchoLoglikelihood):
             raise ConfigError(f"unknown openai dialect {dialect!r} (known: {', '.join(DIALECTS)})",
                               field="dialect")
         self.dialect = dialect
-        self.supports_loglikelihood = (dialect == "llama_cpp" if loglikelihood is None
-                                       else bool(loglikelihood))
+        self.loglikelihood_mode = loglikelihood_mode(loglikelihood, dialect)
+        self.supports_loglikelihood = self.loglikelihood_mode is not None
         if echo_alignment not in ALIGNMENTS:
             raise ConfigError(f"echo_alignment must be one of {', '.join(ALIGNMENTS)}, got "
                               f"{echo_alignment!r}", field="echo_alignment")
@@ -137,8 +143,7 @@ class OpenAIBackend(EchoLoglikelihood):
                                   base_delay=float(retry_base_delay),
                                   max_delay=float(retry_max_delay), seed=retry_seed)
         self.stats = {"requests": 0, "attempts": 0, "retries": 0}
-        self._client: Any = None
-        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._client: ShardedClient | None = None
         self._sem: asyncio.Semaphore | None = None
         self._sem_loop: asyncio.AbstractEventLoop | None = None
         self._rng = None
@@ -199,18 +204,24 @@ class OpenAIBackend(EchoLoglikelihood):
         return httpx
 
     def _get_client(self):
+        """The running loop's :class:`~assay.backends.http_pool.ShardedClient` (a new loop, say
+        a second ``asyncio.run``, gets a fresh one; the old one's sockets die with its loop)."""
+        pool = self._client
+        if pool is not None and pool.loop is asyncio.get_running_loop() and not pool.is_closed:
+            return pool
         httpx = self._httpx()
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop or self._client.is_closed:
-            # A client is tied to the loop that opened its connections; a new loop (say a
-            # second asyncio.run) gets a fresh client. The old one's sockets die with its loop.
-            limits = httpx.Limits(max_connections=max(1, self.max_concurrency),
-                                  max_keepalive_connections=max(1, self.max_concurrency))
-            timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
-            self._client = httpx.AsyncClient(timeout=timeout, limits=limits,
-                                             follow_redirects=False,
-                                             trust_env=self._trust_env)
-            self._client_loop = loop
+        timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
+        tls: list = []   # one TLS context for all shards (loading CA certificates: ~40 ms)
+
+        def make(n: int):
+            if not tls:
+                tls.append(httpx.create_ssl_context(trust_env=self._trust_env))
+            return httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+                                     trust_env=self._trust_env, verify=tls[0],
+                                     limits=httpx.Limits(max_connections=n,
+                                                         max_keepalive_connections=n))
+
+        self._client = ShardedClient.for_loop(self._client, make, self.max_concurrency)
         return self._client
 
     def _get_sem(self) -> asyncio.Semaphore:
@@ -225,7 +236,7 @@ class OpenAIBackend(EchoLoglikelihood):
         s = request.settings
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [m.to_dict() for m in request.messages],
+            "messages": wire_messages(request.messages),   # images: image_url parts
             "max_tokens": s.max_new_tokens,
             "temperature": s.temperature,
             "top_p": s.top_p,
@@ -266,11 +277,16 @@ class OpenAIBackend(EchoLoglikelihood):
         payload, text, status = await self._post("/chat/completions", body)
         return self._parse(payload, k, text, status)
 
-    async def _post(self, route: str, body: dict[str, Any]) -> tuple[Any, str, int]:
-        """One POST; (decoded JSON, body text, status) or a classified GenerationError."""
+    async def _post(self, route: str, body: dict[str, Any], url: str | None = None
+                    ) -> tuple[Any, str, int]:
+        """One POST to ``route`` (or a full ``url``); (decoded JSON, body text, status) or a
+        classified GenerationError."""
         httpx = self._httpx()
-        client = self._get_client()
-        url = self._url(route)
+        async with self._get_client().lease() as client:
+            return await self._post_on(client, httpx, url or self._url(route), body)
+
+    async def _post_on(self, client, httpx, url: str, body: dict[str, Any]
+                       ) -> tuple[Any, str, int]:
         try:
             req = client.build_request("POST", url, json=body, headers=self._headers())
             resp = await client.send(req, stream=True)
@@ -422,11 +438,8 @@ class OpenAIBackend(EchoLoglikelihood):
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
-        if client is not None and not client.is_closed:
-            try:
-                await client.aclose()
-            except RuntimeError:  # its loop is gone; the sockets went with it
-                pass
+        if client is not None:
+            await client.aclose()
 
 
 # -- factory ------------------------------------------------------------------------------
@@ -499,7 +512,7 @@ def create(spec: ModelSpec) -> OpenAIBackend:
         extra_body=extra,
         preflight_timeout=_num(a, "preflight_timeout", float, 5.0, minimum=0.001),
         dialect=str(a.get("dialect") or "openai"),
-        loglikelihood=_opt_bool(a, "loglikelihood"),
+        loglikelihood=a.get("loglikelihood"),
         echo_alignment=str(a.get("echo_alignment") or "auto"),
         echo_top_logprobs=_num(a, "echo_top_logprobs", int, None, minimum=1),
         allow_insecure_http=bool(_opt_bool(a, "allow_insecure_http")),

@@ -73,6 +73,9 @@ async def infer_request(sample: object, request: InferenceRequest,
             getattr(exc, "attempts", 1), time.perf_counter() - t0
     # anything else is a bug (in assay or a backend) and aborts the run
     latency = time.perf_counter() - t0
+    # let the request waiting for the freed slot go out before this example is scored and
+    # written (at low concurrency that work would otherwise delay every request; PERF-2)
+    await asyncio.sleep(0)
     if key is not None:
         ctx.cache.put(key, completion)
     return _conforming(completion, request, False, attempts, latency)
