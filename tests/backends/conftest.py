@@ -5,6 +5,7 @@ All network traffic stays on 127.0.0.1 and every wait is bounded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -31,6 +32,16 @@ def smollm2_path() -> Path:
         return embedded_model_path("smollm2")
     except AssayError as exc:
         pytest.skip(f"embedded model not installed: {exc}")
+
+
+def run_loglikelihood(backend, requests):
+    """``backend.loglikelihood(requests)`` in a fresh event loop, the backend closed after."""
+    async def go():
+        try:
+            return await backend.loglikelihood(requests)
+        finally:
+            await backend.aclose()
+    return asyncio.run(go())
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from assay.backends.echo_logprobs import (PROBE_TEXT, NotInTopK, detect_alignmen
 from assay.backends.types import LoglikelihoodRequest as LL
 from assay.errors import BackendUnavailable, ConfigError, GenerationError
 
-from .conftest import Reply
+from .conftest import Reply, run_loglikelihood
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -157,15 +157,6 @@ def ll_backend(srv, **args):
     return create_backend(ModelSpec.parse("openai/test-model", base))
 
 
-def score(b, reqs):
-    async def go():
-        try:
-            return await b.loglikelihood(reqs)
-        finally:
-            await b.aclose()
-    return asyncio.run(go())
-
-
 def test_supports_loglikelihood_only_when_asked_or_for_echoing_dialects(scripted_server):
     url = {"base_url": scripted_server.base_url}
     assert not can_score_loglikelihood(create_backend(ModelSpec.parse("openai/m", url)))
@@ -185,7 +176,7 @@ def test_supports_loglikelihood_only_when_asked_or_for_echoing_dialects(scripted
 def test_aligned_request_body_and_result(scripted_server):
     srv = scripted_server.script(Reply(200, completion(aligned_logprobs())))
     b = ll_backend(srv, echo_alignment="aligned")
-    (r,) = score(b, [LL(CONTEXT + " ", "Paris")])  # trailing space moves onto the continuation
+    (r,) = run_loglikelihood(b, [LL(CONTEXT + " ", "Paris")])  # trailing space moves onto the continuation
     sent = srv.posts()[0]
     assert sent["path"] == "/v1/completions"
     assert sent["json"] == {"model": "test-model", "prompt": CONTEXT + " Paris", "max_tokens": 1,
@@ -229,7 +220,7 @@ def test_shifted_missing_token_is_forced_exactly(scripted_server):
     srv = scripted_server.script(Reply(200, completion(missing)), Reply(200, {"choices": []}),
                                  Reply(200, payload))
     b = ll_backend(srv, echo_alignment="shifted")
-    (r,) = score(b, [LL(CONTEXT, " Paris")])
+    (r,) = run_loglikelihood(b, [LL(CONTEXT, " Paris")])
     assert r.logprob == pytest.approx(-7.75) and not r.greedy and r.n_tokens == 2
     assert srv.posts()[1]["json"]["prompt"] == "\n"  # the cache breaker
     second = srv.posts()[2]["json"]
@@ -245,7 +236,7 @@ def test_forcing_a_token_that_is_not_generated_fails(scripted_server):
     srv = scripted_server.script(Reply(200, completion(missing)), Reply(200, {"choices": []}),
                                  Reply(200, completion(other)))
     with pytest.raises(GenerationError, match="exactly"):
-        score(ll_backend(srv, echo_alignment="shifted"), [LL(CONTEXT, " Paris")])
+        run_loglikelihood(ll_backend(srv, echo_alignment="shifted"), [LL(CONTEXT, " Paris")])
 
 
 def test_generated_and_context_tokens_are_excluded(scripted_server):
@@ -257,7 +248,7 @@ def test_generated_and_context_tokens_are_excluded(scripted_server):
                                                         "text_offset": [len(CONTEXT) + 6],
                                                         "top_logprobs": [{" The": -1}]})))
     with pytest.raises(BackendUnavailable, match="did not echo"):
-        score(ll_backend(srv, echo_alignment="aligned"), [LL(CONTEXT, " Paris")])
+        run_loglikelihood(ll_backend(srv, echo_alignment="aligned"), [LL(CONTEXT, " Paris")])
 
 
 @pytest.mark.parametrize("status", [400, 404, 422])
@@ -267,7 +258,7 @@ def test_echo_refused_is_backend_unavailable_without_the_key(scripted_server, mo
                                                                      f"your key {KEY} is fine"}}))
     b = ll_backend(srv, api_key_env="ASSAY_LL_KEY", echo_alignment="aligned")
     with pytest.raises(BackendUnavailable) as ei:
-        score(b, [LL(CONTEXT, " Paris")])
+        run_loglikelihood(b, [LL(CONTEXT, " Paris")])
     msg = str(ei.value)
     assert f"HTTP {status}" in msg and "cannot score" in msg and "\n" not in msg
     assert KEY not in msg and KEY not in repr(ei.value)
@@ -281,7 +272,7 @@ def test_no_logprobs_in_answer_is_backend_unavailable(scripted_server, monkeypat
     body["choices"][0]["logprobs"] = None
     srv = scripted_server.script(Reply(200, body))
     with pytest.raises(BackendUnavailable, match="no echoed prompt logprobs") as ei:
-        score(ll_backend(srv, api_key_env="ASSAY_LL_KEY"), [LL(CONTEXT, " Paris")])
+        run_loglikelihood(ll_backend(srv, api_key_env="ASSAY_LL_KEY"), [LL(CONTEXT, " Paris")])
     assert KEY not in str(ei.value)
 
 
@@ -289,7 +280,7 @@ def test_server_errors_are_retried_then_succeed(scripted_server):
     srv = scripted_server.script(Reply(503, {"error": "busy"}),
                                  Reply(200, completion(aligned_logprobs())))
     b = ll_backend(srv, echo_alignment="aligned")
-    (r,) = score(b, [LL(CONTEXT, " Paris")])
+    (r,) = run_loglikelihood(b, [LL(CONTEXT, " Paris")])
     assert r.logprob == pytest.approx(-0.75) and b.stats["retries"] == 1
 
 

@@ -23,6 +23,8 @@ from assay.backends.forced_logprobs import loglikelihood_mode
 from assay.backends.types import LoglikelihoodRequest as LL
 from assay.errors import BackendUnavailable, ConfigError
 
+from .conftest import run_loglikelihood
+
 
 # -- a toy model behind a vLLM-style server ----------------------------------------------------
 VOCAB = [chr(c) for c in range(32, 127)]          # one token per printable ASCII character
@@ -117,15 +119,6 @@ def expected(context: str, continuation: str) -> tuple[float, bool]:
     return total, greedy
 
 
-def score(b, reqs):
-    async def go():
-        try:
-            return await b.loglikelihood(reqs)
-        finally:
-            await b.aclose()
-    return asyncio.run(go())
-
-
 def forced_backend(url: str, **extra):
     return create_backend(ModelSpec.parse("openai/toy", dict(
         {"base_url": url, "api_key_env": "ASSAY_NO_SUCH_KEY", "loglikelihood": "forced",
@@ -147,7 +140,7 @@ def test_forced_scores_equal_the_toy_model(fake_vllm):
     reqs = [LL("Question: 2+2? Answer:", " four"), LL("Question: 2+2? Answer: ", "five"),
             LL("Question: 2+2? Answer:", " 4"), LL("Question: 2+2? Answer:", " 4!"),
             LL("Question: 2+2? Answer:", "")]      # nothing to score: 0 tokens, logprob 0
-    got = score(forced_backend(fake_vllm.base_url), reqs)
+    got = run_loglikelihood(forced_backend(fake_vllm.base_url), reqs)
     for r, g in zip(reqs, got):
         value, greedy = expected(r.context, r.continuation)
         assert g.logprob == pytest.approx(value, abs=1e-9) and g.greedy == greedy
@@ -166,7 +159,7 @@ def test_single_token_choices_come_from_one_request(fake_vllm):
     inside = [VOCAB[i] for i in order[:3]]                 # within the top-20
     outside = VOCAB[order[-1]]                             # the least likely token: forced
     b = forced_backend(fake_vllm.base_url)
-    got = score(b, [LL(ctx, c) for c in inside + [outside]])
+    got = run_loglikelihood(b, [LL(ctx, c) for c in inside + [outside]])
     for c, g in zip(inside + [outside], got):
         assert (g.logprob, g.greedy) == pytest.approx(expected(ctx, c))
     bodies = fake_vllm.completions()
@@ -183,7 +176,7 @@ def test_a_server_reporting_biased_logprobs_is_refused():
         prefix = [VOCAB.index(c) for c in ctx]
         least = VOCAB[min(range(len(VOCAB)), key=lambda i: toy_logprobs(prefix)[i])]
         with pytest.raises(BackendUnavailable, match="logit_bias"):
-            score(forced_backend(srv.base_url), [LL(ctx, least)])
+            run_loglikelihood(forced_backend(srv.base_url), [LL(ctx, least)])
     finally:
         srv.stop()
 
@@ -192,7 +185,7 @@ def test_forced_needs_a_tokenizer(scripted_server):
     from .conftest import Reply
     scripted_server.script(Reply(404, {"error": "not found"}))
     with pytest.raises(BackendUnavailable, match="tokenizer"):
-        score(forced_backend(scripted_server.base_url), [LL("a b", " c")])
+        run_loglikelihood(forced_backend(scripted_server.base_url), [LL("a b", " c")])
 
 
 # -- the real llama_cpp.server with the embedded model -------------------------------------------

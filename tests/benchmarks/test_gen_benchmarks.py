@@ -12,19 +12,9 @@ import pytest
 from assay.benchmarks import get_benchmark
 from assay.errors import BenchmarkDataMissing, ConfigError, DataError
 
+from .conftest import BENCHDATA, read_jsonl, write_parquet
+
 FIX = Path(__file__).resolve().parent / "fixtures"
-BENCHDATA = Path(__file__).resolve().parents[3] / "shared" / "benchdata"
-
-
-def _parquet(rows: list[dict], path: Path) -> None:
-    pa = pytest.importorskip("pyarrow")
-    import pyarrow.parquet as pq
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), path)
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 # -- GSM8K -------------------------------------------------------------------------------------
@@ -32,7 +22,7 @@ def _jsonl(path: Path) -> list[dict]:
 def test_gsm8k_layouts_load_identically(tmp_path):
     b = get_benchmark("gsm8k")
     orig = b.load_docs(FIX / "gsm8k", "", "test")
-    _parquet(_jsonl(FIX / "gsm8k" / "test.jsonl"),
+    write_parquet(read_jsonl(FIX / "gsm8k" / "test.jsonl"),
              tmp_path / "main" / "test-00000-of-00001.parquet")
     assert b.load_docs(tmp_path, "", "test") == orig
     assert [d["target"] for d in orig] == ["18", "3", "70000"]
@@ -41,7 +31,7 @@ def test_gsm8k_layouts_load_identically(tmp_path):
 def test_gsm8k_prompts():
     b = get_benchmark("gsm8k")
     fs = b.items(FIX / "gsm8k", [""], num_fewshot=2, method="generate", cot=True, limit=1)[0]
-    train = _jsonl(FIX / "gsm8k" / "train.jsonl")
+    train = read_jsonl(FIX / "gsm8k" / "train.jsonl")
     assert fs.fewshot == 2 and fs.answer == "18" and fs.id == "gsm8k/0"
     assert fs.prompt == (
         f"Question: {train[0]['question']}\nAnswer: Natalia sold 48/2 = 24 clips in May.\n"
@@ -82,9 +72,9 @@ def test_math_layouts_load_identically(tmp_path):
     original = b.load_docs(FIX / "math" / "original", "algebra", "test")
     assert merged == original and [d["id"] for d in merged] == ["1", "2"]
     rows = [{k: r[k] for k in ("problem", "level", "type", "solution")}
-            for r in _jsonl(FIX / "math" / "merged" / "math_test_full.jsonl")
+            for r in read_jsonl(FIX / "math" / "merged" / "math_test_full.jsonl")
             if "/algebra/" in r["unique_id"]]
-    _parquet(rows, tmp_path / "algebra" / "test-00000-of-00001.parquet")
+    write_parquet(rows, tmp_path / "algebra" / "test-00000-of-00001.parquet")
     hf = b.load_docs(tmp_path, "algebra", "test")
     assert [(d["problem"], d["answer"]) for d in hf] == [(d["problem"], d["answer"])
                                                          for d in merged]
@@ -143,7 +133,7 @@ def test_bbh_layouts_load_identically(tmp_path):
     orig = b.load_docs(FIX / "bbh", "snarks", "test")
     flat = b.load_docs(FIX / "bbh" / "bbh", "snarks", "test")    # the folder of json files
     ex = json.loads((FIX / "bbh" / "bbh" / "snarks.json").read_text())["examples"]
-    _parquet(ex, tmp_path / "snarks" / "test-00000-of-00001.parquet")
+    write_parquet(ex, tmp_path / "snarks" / "test-00000-of-00001.parquet")
     assert b.load_docs(tmp_path, "snarks", "test") == orig == flat
     shots = b.fewshot_docs(FIX / "bbh" / "bbh", "snarks", 3)     # cot-prompts one folder up
     assert len(shots) == 4
@@ -187,7 +177,7 @@ def test_truthfulqa_layouts_and_context(tmp_path):
     hf = [{"question": r["question"],
            **{k: {"choices": list(r[k]), "labels": list(r[k].values())}
               for k in ("mc1_targets", "mc2_targets")}} for r in rows]
-    _parquet(hf, tmp_path / "multiple_choice" / "validation-00000-of-00001.parquet")
+    write_parquet(hf, tmp_path / "multiple_choice" / "validation-00000-of-00001.parquet")
     assert b.load_docs(tmp_path, "mc1", "validation") == orig
     item = b.items(FIX / "truthfulqa", ["mc1"], num_fewshot=0, method="loglikelihood",
                    cot=False, limit=1)[0]

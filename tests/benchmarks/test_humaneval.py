@@ -8,7 +8,6 @@ import asyncio
 import gzip
 import json
 import math
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
@@ -21,8 +20,9 @@ from assay.benchmarks.humaneval import humaneval_program, run_humaneval
 from assay.benchmarks.passk import mean_pass_at_k, pass_at_k
 from assay.errors import BenchmarkDataMissing, ConfigError, DataError
 
+from .conftest import BENCHDATA, run_embedded_benchmark
+
 FIX = Path(__file__).resolve().parent / "fixtures" / "humaneval"
-BENCHDATA = Path(__file__).resolve().parents[3] / "shared" / "benchdata"
 
 
 def _numpy_pass_at_k(n: int, c: int, k: int) -> float:
@@ -246,21 +246,9 @@ def test_a_sampled_run_writes_pass_at_k_and_every_sample(tmp_path):
 @pytest.mark.slow
 def test_embedded_model_runs_humaneval_on_two_problems(tmp_path):
     """The Nova recipe shape (humaneval/zs/pass@1) on the embedded model, two problems."""
-    from tests.conftest import ASSAY, env_for_subprocess
-    if not (BENCHDATA / "humaneval").is_dir():
-        pytest.skip("../shared/benchdata/humaneval is not present")
-    recipe = tmp_path / "he.yaml"
-    recipe.write_text("run:\n  name: he\nevaluation:\n  task: humaneval\n  strategy: zs\n"
-                      "  metric: pass@1\ninference:\n  max_new_tokens: 32\n  temperature: 0\n")
-    p = subprocess.run([*ASSAY, "run", str(recipe), "--model", "local/smollm2", "--data",
-                        str(BENCHDATA), "--limit", "2", "--output-dir", str(tmp_path),
-                        "--progress", "none"], env=env_for_subprocess(), capture_output=True,
-                       text=True, timeout=300)
-    assert p.returncode == 0, p.stderr[-3000:]
-    m = json.loads((tmp_path / "he" / "metrics.json").read_text())
+    m, recs = run_embedded_benchmark(tmp_path, "he", "humaneval", "pass@1")
     assert m["n_items"] == 2 and m["n_errors"] == 0 and m["methods"] == {"generate": 2}
     assert m["task_key"] == "custom|humaneval_zs|0"
     assert 0.0 <= m["overall"]["pass@1"]["value"] <= 1.0
-    recs = [json.loads(x) for x in (tmp_path / "he" / "examples.jsonl").read_text().splitlines()]
     assert [r["id"] for r in recs] == ["humaneval/0", "humaneval/1"]
     assert all(r["prediction"] and r["metrics"]["pass@1"] in (0.0, 1.0) for r in recs)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import runpy
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -26,8 +25,9 @@ from assay.benchmarks.ifeval_checks import CHECKERS, follow_instructions, loose_
 from assay.errors import BenchmarkDataMissing, DataError
 from assay.tasks.benchmark.summary import BenchSummary
 
+from .conftest import BENCHDATA, run_embedded_benchmark
+
 FIX = Path(__file__).resolve().parent / "fixtures" / "ifeval"
-BENCHDATA = Path(__file__).resolve().parents[3] / "shared" / "benchdata"
 CASES = runpy.run_path(str(FIX / "golden_cases.py"))["CASES"]
 
 
@@ -190,23 +190,11 @@ def test_instruction_level_is_a_mean_over_instructions_with_a_cluster_stderr():
 @pytest.mark.slow
 def test_embedded_model_runs_ifeval_on_two_prompts(tmp_path):
     """The Nova recipe shape (ifeval/zs/accuracy) on the embedded model, two prompts."""
-    from tests.conftest import ASSAY, env_for_subprocess
-    if not (BENCHDATA / "ifeval").is_dir():
-        pytest.skip("../shared/benchdata/ifeval is not present")
-    recipe = tmp_path / "ife.yaml"
-    recipe.write_text("run:\n  name: ife\nevaluation:\n  task: ifeval\n  strategy: zs\n"
-                      "  metric: accuracy\ninference:\n  max_new_tokens: 32\n  temperature: 0\n")
-    p = subprocess.run([*ASSAY, "run", str(recipe), "--model", "local/smollm2", "--data",
-                        str(BENCHDATA), "--limit", "2", "--output-dir", str(tmp_path),
-                        "--progress", "none"], env=env_for_subprocess(), capture_output=True,
-                       text=True, timeout=300)
-    assert p.returncode == 0, p.stderr[-3000:]
-    m = json.loads((tmp_path / "ife" / "metrics.json").read_text())
+    m, recs = run_embedded_benchmark(tmp_path, "ife", "ifeval", "accuracy")
     assert m["n_items"] == 2 and m["n_errors"] == 0 and m["task_key"] == "custom|ifeval_zs|0"
     assert m["metric_names"] == ["prompt_level_strict_acc", "inst_level_strict_acc",
                                  "prompt_level_loose_acc", "inst_level_loose_acc"]
     assert m["overall"]["inst_level_strict_acc"]["n_units"] == 4   # 3 + 1 instructions
-    recs = [json.loads(x) for x in (tmp_path / "ife" / "examples.jsonl").read_text().splitlines()]
     for r in recs:   # the stored verdicts are the checkers' verdicts on the stored response
         b = get_benchmark("ifeval")
         item = b.items(BENCHDATA / "ifeval", [""], num_fewshot=0, method="generate",

@@ -21,19 +21,10 @@ from assay.benchmarks import get_benchmark, get_benchmark_properties
 from assay.errors import BenchmarkDataMissing, ConfigError, DataError
 from assay.runner.run import RunOptions
 
+from .conftest import read_jsonl, write_parquet
+
 FIX = Path(__file__).resolve().parent / "fixtures"
 QUIET = RunOptions(progress="none", print_summary=False)
-
-
-def _parquet(rows: list[dict], path: Path) -> None:
-    pa = pytest.importorskip("pyarrow")
-    import pyarrow.parquet as pq
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), path)
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def _recipe(out: Path, task: str, data: Path, model: str = "mock/oracle", strategy=None,
@@ -50,8 +41,8 @@ def _recipe(out: Path, task: str, data: Path, model: str = "mock/oracle", strate
 def test_mmlu_pro_layouts_load_identically(tmp_path):
     b = get_benchmark("mmlu_pro")
     orig = b.load_docs(FIX / "mmlu_pro", "math", "test")
-    rows = _jsonl(FIX / "mmlu_pro" / "test.jsonl")
-    _parquet(rows, tmp_path / "pq" / "test-00000-of-00001.parquet")
+    rows = read_jsonl(FIX / "mmlu_pro" / "test.jsonl")
+    write_parquet(rows, tmp_path / "pq" / "test-00000-of-00001.parquet")
     gz = tmp_path / "gz" / "test.jsonl.gz"
     gz.parent.mkdir()
     with gzip.open(gz, "wt", encoding="utf-8") as fh:
@@ -78,7 +69,7 @@ def test_mmlu_pro_prompts_follow_tiger_lab():
     b = get_benchmark("mmlu_pro")
     zs = b.items(FIX / "mmlu_pro", ["math"], num_fewshot=0, method="auto", cot=True)[2]
     options = "".join(f"{l}. {o}\n" for l, o in
-                      zip("ABCD", _jsonl(FIX / "mmlu_pro" / "test.jsonl")[2]["options"]))
+                      zip("ABCD", read_jsonl(FIX / "mmlu_pro" / "test.jsonl")[2]["options"]))
     assert zs.prompt == (
         'The following are multiple choice questions (with answers) about math. Think step by '
         'step and then finish your answer with "the answer is (X)" where X is the correct '
@@ -87,7 +78,7 @@ def test_mmlu_pro_prompts_follow_tiger_lab():
     assert zs.context.endswith(f"Options:\n{options}Answer:")
     assert zs.choices == ("A", "B", "C", "D") and zs.answer == "D"
     fs = b.items(FIX / "mmlu_pro", ["math"], num_fewshot=5, method="auto", cot=True, limit=1)[0]
-    val = [r for r in _jsonl(FIX / "mmlu_pro" / "validation.jsonl") if r["category"] == "math"]
+    val = [r for r in read_jsonl(FIX / "mmlu_pro" / "validation.jsonl") if r["category"] == "math"]
     assert fs.fewshot == 2                                      # the fixture has two
     first_cot = val[0]["cot_content"].replace("A: Let's think step by step.",
                                               "Answer: Let's think step by step.")
@@ -126,7 +117,7 @@ def test_gpqa_layouts_and_simple_evals_shuffle(tmp_path):
     docs = b.load_docs(FIX / "gpqa", "", "train")
     with (FIX / "gpqa" / "gpqa_diamond.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    _parquet(rows, tmp_path / "gpqa_diamond" / "train-00000-of-00001.parquet")
+    write_parquet(rows, tmp_path / "gpqa_diamond" / "train-00000-of-00001.parquet")
     assert b.load_docs(tmp_path, "", "train") == docs
     # simple-evals gpqa_eval.py: rng = random.Random(0); one rng.sample(range(4), 4) per row
     rng = random.Random(0)
@@ -177,7 +168,7 @@ def test_aime_layouts_and_integer_golds(tmp_path):
     b = get_benchmark("aime_2024")
     docs = b.load_docs(FIX / "aime_2024", "", "train")
     assert [d["answer"] for d in docs] == ["24", "24", "0"]      # "024", "24", "000"
-    _parquet(_jsonl(FIX / "aime_2024" / "aime_2024.jsonl"),
+    write_parquet(read_jsonl(FIX / "aime_2024" / "aime_2024.jsonl"),
              tmp_path / "data" / "train-00000-of-00001.parquet")
     assert b.load_docs(tmp_path, "", "train") == docs
 
@@ -394,7 +385,7 @@ def mmmu_root(tmp_path_factory) -> Path:
          **none_images, "image_1": {"bytes": red, "path": "red.png"},
          "image_2": {"bytes": blue, "path": "blue.png"}},
     ]
-    _parquet(rows, root / "Art" / "validation-00000-of-00001.parquet")
+    write_parquet(rows, root / "Art" / "validation-00000-of-00001.parquet")
     return root
 
 

@@ -38,9 +38,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import math
 import os
-import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -50,9 +48,11 @@ from ..errors import BackendUnavailable, ConfigError, GenerationError
 from .base import ModelSpec
 from .bedrock_wire import classify_error, converse_messages, inference_config, parse_converse, \
     set_path
+from .bounded_retry import BoundedRetry
 from .endpoint import is_loopback, strip_userinfo
+from .model_args import number_arg, object_arg
 from .redact import redact_config
-from .retry import RetryPolicy, parse_retry_after, retry_async
+from .retry import parse_retry_after
 from .types import Completion, InferenceRequest
 
 __all__ = ["BedrockBackend", "create"]
@@ -98,18 +98,16 @@ class BedrockBackend:
         self.max_concurrency = int(concurrency)
         self.top_k_field = top_k_field or None
         self.additional_fields = dict(additional_fields or {})
-        self.policy = RetryPolicy(max_attempts=int(max_retries) + 1,
-                                  base_delay=float(retry_base_delay),
-                                  max_delay=float(retry_max_delay), seed=retry_seed)
-        self.stats = {"requests": 0, "attempts": 0, "retries": 0}
+        self._retry = BoundedRetry(max_retries=max_retries, base_delay=retry_base_delay,
+                                   max_delay=retry_max_delay, seed=retry_seed,
+                                   concurrency=self.max_concurrency)
+        self.policy = self._retry.policy
+        self.stats = self._retry.stats
         self.region_used: str | None = None
         self._secrets: tuple[str, ...] = ()
         self._client: Any = None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
-        self._sem: asyncio.Semaphore | None = None
-        self._sem_loop: asyncio.AbstractEventLoop | None = None
-        self._rng = random.Random(self.policy.seed)
         _boto3(self.name)
 
     # -- identity and repr carry no credential ----------------------------------------------
@@ -199,13 +197,6 @@ class BedrockBackend:
                                             thread_name_prefix="assay-bedrock")
         return self._pool
 
-    def _get_sem(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._sem is None or self._sem_loop is not loop:
-            self._sem = asyncio.Semaphore(max(1, self.max_concurrency))
-            self._sem_loop = loop
-        return self._sem
-
     # -- request -------------------------------------------------------------------------------
     def build_request(self, request: InferenceRequest) -> dict[str, Any]:
         """The keyword arguments of ``client.converse`` for ``request``."""
@@ -290,21 +281,7 @@ class BedrockBackend:
 
     async def _retried(self, attempt):
         """``attempt()`` under the concurrency bound and the retry policy, counted in stats."""
-        self.stats["requests"] += 1
-        async with self._get_sem():
-            try:
-                result, attempts = await retry_async(attempt, self.policy, rng=self._rng)
-            except GenerationError as err:
-                n = getattr(err, "attempts", 1)
-                self.stats["attempts"] += n
-                self.stats["retries"] += n - 1
-                # retrying is done here: the runner's own retry loop must not multiply it
-                err.transient = err.retryable  # type: ignore[attr-defined]
-                err.retryable = False
-                raise
-        self.stats["attempts"] += attempts
-        self.stats["retries"] += attempts - 1
-        return result
+        return await self._retry.run(attempt)
 
     async def preflight(self) -> None:
         """Fail fast (``BackendUnavailable``) without region or credentials; sends nothing."""
@@ -328,31 +305,7 @@ _CREDENTIAL_ARGS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_t
                     "access_key", "secret_key", "secret_access_key", "session_token", "api_key"}
 
 
-def _num(args: dict, key: str, conv, default, *, minimum: float | None = None):
-    if args.get(key) is None or args.get(key) == "":
-        return default
-    try:
-        v = conv(args[key])
-    except (TypeError, ValueError):
-        raise ConfigError(f"bedrock argument {key} must be a number, got {args[key]!r}",
-                          field=key) from None
-    if isinstance(v, float) and not math.isfinite(v):
-        raise ConfigError(f"bedrock argument {key} must be finite", field=key)
-    if minimum is not None and v < minimum:
-        raise ConfigError(f"bedrock argument {key} must be >= {minimum:g}", field=key)
-    return v
-
-
-def _fields(value: Any) -> dict | None:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"additional_fields is not valid JSON ({exc.msg})",
-                              field="additional_fields") from None
-    if value is not None and not isinstance(value, dict):
-        raise ConfigError("additional_fields must be a JSON object", field="additional_fields")
-    return value
+_num = functools.partial(number_arg, "bedrock")
 
 
 def create(spec: ModelSpec) -> BedrockBackend:
@@ -388,5 +341,5 @@ def create(spec: ModelSpec) -> BedrockBackend:
         retry_max_delay=_num(a, "retry_max_delay", float, 30.0, minimum=0),
         retry_seed=None if seed in (None, "") else _num(a, "retry_seed", int, None),
         top_k_field=top_k_field,
-        additional_fields=_fields(a.get("additional_fields")),
+        additional_fields=object_arg(a, "additional_fields"),
     )

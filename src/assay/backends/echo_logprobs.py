@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..errors import BackendUnavailable, GenerationError
 from .types import LoglikelihoodRequest, LoglikelihoodResult
 
 __all__ = ["split_whitespace", "ALIGNMENTS", "NotInTopK", "score_echo", "detect_alignment",
-           "PROBE_TEXT", "EchoLoglikelihood"]
+           "PROBE_TEXT", "one_token_completion", "EchoLoglikelihood"]
 
 ALIGNMENTS = ("auto", "aligned", "shifted")
 #: a short text whose next tokens a language model predicts with near certainty
@@ -39,6 +40,7 @@ PROBE_TEXT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16"
 _TIE = 1e-6
 #: statuses with which an endpoint says it does not do echo + logprobs on /completions
 _ECHO_REFUSED = {400, 404, 405, 422, 501}
+T = TypeVar("T")
 
 
 def split_whitespace(context: str, continuation: str) -> tuple[str, str]:
@@ -168,6 +170,28 @@ def detect_alignment(lp: Any) -> str | None:
     return None
 
 
+async def one_token_completion(backend: Any, body: dict[str, Any], n_prompt: int,
+                               read: Callable[[dict[str, Any]], T], problem: str) -> T:
+    """``read(choice)`` of the first choice of ``POST /completions`` with ``body`` (a one-token
+    completion), under ``backend``'s retries, after checking that the server read the prompt
+    as ``n_prompt`` tokens. An answer that cannot be read is a non-retryable ``bad_response``
+    saying ``problem`` (``backend`` is an :class:`~assay.backends.openai.OpenAIBackend`: its
+    ``_post``, ``_retried`` and ``_bad``)."""
+
+    async def attempt() -> T:
+        payload, text, status = await backend._post("/completions", body)
+        try:
+            choice = payload["choices"][0]
+            used = (payload.get("usage") or {}).get("prompt_tokens")
+            if isinstance(used, int) and used != n_prompt:
+                raise ValueError(f"the prompt was read as {used} tokens, not {n_prompt}")
+            return read(choice)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+            raise backend._bad(f"{problem} ({exc})", text, status, retryable=False) from None
+
+    return await backend._retried(attempt)
+
+
 class EchoLoglikelihood:
     """``loglikelihood`` for :class:`~assay.backends.openai.OpenAIBackend` (a mixin: it uses
     the backend's ``_post``, ``_retried``, ``_bad``, ``_redact`` and its ``echo_*`` settings)."""
@@ -240,19 +264,6 @@ class EchoLoglikelihood:
                                 "logit_bias": {want: 100.0}, "logit_bias_type": "tokens"}
         body.update(self.extra_body)
 
-        async def attempt():
-            payload, text, status = await self._post("/completions", body)
-            try:
-                choice = payload["choices"][0]
-                used = (payload.get("usage") or {}).get("prompt_tokens")
-                if isinstance(used, int) and used != n_before:
-                    raise ValueError(f"the prefix re-tokenized into {used} tokens, not "
-                                     f"{n_before}")
-                return forced_token(choice.get("logprobs"), want)
-            except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-                raise self._bad(f"cannot score token {want!r} exactly by forcing it "
-                                f"({exc})", text, status, retryable=False) from None
-
         # llama-cpp-python replays the last prompt token alone when the prompt is a prefix of
         # its KV cache, and that replay gives logits ~0.03 off a full evaluation; a throwaway
         # request with an unrelated prompt first makes it evaluate the prefix afresh.
@@ -260,7 +271,9 @@ class EchoLoglikelihood:
                    "stream": False}
         async with self._forced_guard():
             await self._retried(lambda: self._post("/completions", breaker))
-            return await self._retried(attempt)
+            return await one_token_completion(
+                self, body, n_before, lambda choice: forced_token(choice.get("logprobs"), want),
+                f"cannot score token {want!r} exactly by forcing it")
 
     def _forced_guard(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()

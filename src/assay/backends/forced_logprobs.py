@@ -50,7 +50,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import BackendUnavailable, GenerationError
-from .echo_logprobs import split_whitespace
+from .echo_logprobs import one_token_completion, split_whitespace
 from .types import LoglikelihoodRequest, LoglikelihoodResult
 
 __all__ = ["ForcedLoglikelihood", "TOKENIZERS", "FORCE_BIAS", "Plan", "plan_requests", "MODES",
@@ -172,29 +172,22 @@ class ForcedLoglikelihood:
             body["logit_bias"] = {str(force): FORCE_BIAS}
         body.update(self.extra_body)
 
-        async def attempt():
-            payload, text, status = await self._post("/completions", body)
-            try:
-                choice = payload["choices"][0]
-                used = (payload.get("usage") or {}).get("prompt_tokens")
-                if isinstance(used, int) and used != n_prompt:
-                    raise ValueError(f"the prompt was read as {used} tokens, not {n_prompt}")
-                lp = choice.get("logprobs")
-                tokens = (lp or {}).get("tokens") or []
-                if not tokens:
-                    if choice.get("finish_reason") == "stop" and force is None:
-                        return None, None, None
-                    raise ValueError("no logprobs in the answer")
-                value = lp["token_logprobs"][0]
-                top = (lp.get("top_logprobs") or [None])[0]
-                top = {str(t): float(v) for t, v in top.items()
-                       if v is not None} if isinstance(top, dict) else None
-                return str(tokens[0]), (None if value is None else float(value)), top
-            except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-                raise self._bad(f"cannot read the next-token logprobs ({exc})", text, status,
-                                retryable=False) from None
+        def read(choice: dict[str, Any]
+                 ) -> tuple[str | None, float | None, dict[str, float] | None]:
+            lp = choice.get("logprobs")
+            tokens = (lp or {}).get("tokens") or []
+            if not tokens:
+                if choice.get("finish_reason") == "stop" and force is None:
+                    return None, None, None
+                raise ValueError("no logprobs in the answer")
+            value = lp["token_logprobs"][0]
+            top = (lp.get("top_logprobs") or [None])[0]
+            top = {str(t): float(v) for t, v in top.items()
+                   if v is not None} if isinstance(top, dict) else None
+            return str(tokens[0]), (None if value is None else float(value)), top
 
-        return await self._retried(attempt)
+        return await one_token_completion(self, body, n_prompt, read,
+                                          "cannot read the next-token logprobs")
 
     # -- which path -------------------------------------------------------------------------
     async def resolve_loglikelihood_mode(self) -> str:

@@ -63,8 +63,8 @@ logprobs raises :class:`~assay.errors.BackendUnavailable`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-import math
 import os
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -73,10 +73,12 @@ from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDe
 from .base import ModelSpec
 from .echo_logprobs import ALIGNMENTS, EchoLoglikelihood
 from .forced_logprobs import ForcedLoglikelihood, loglikelihood_mode
-from .retry import RetryPolicy, classify_status, parse_retry_after, retry_async
+from .bounded_retry import BoundedRetry
+from .retry import classify_status, parse_retry_after
 from .openai_wire import error_detail, int_or_none, parse_logprobs, wire_messages
 from .http_pool import ShardedClient
 from .endpoint import Secret as _Secret, is_loopback, strip_userinfo as _strip_userinfo
+from .model_args import number_arg, object_arg
 from .redact import redact_config
 from .structured import choice_gbnf, json_gbnf, openai_response_format
 from .types import Completion, InferenceRequest
@@ -139,14 +141,12 @@ class OpenAIBackend(ForcedLoglikelihood, EchoLoglikelihood):
         self._alignment_lock: asyncio.Lock | None = None
         self._alignment_loop: asyncio.AbstractEventLoop | None = None
         self.echo_top_logprobs = echo_top_logprobs
-        self.policy = RetryPolicy(max_attempts=int(max_retries) + 1,
-                                  base_delay=float(retry_base_delay),
-                                  max_delay=float(retry_max_delay), seed=retry_seed)
-        self.stats = {"requests": 0, "attempts": 0, "retries": 0}
+        self._retry = BoundedRetry(max_retries=max_retries, base_delay=retry_base_delay,
+                                   max_delay=retry_max_delay, seed=retry_seed,
+                                   concurrency=self.max_concurrency)
+        self.policy = self._retry.policy
+        self.stats = self._retry.stats
         self._client: ShardedClient | None = None
-        self._sem: asyncio.Semaphore | None = None
-        self._sem_loop: asyncio.AbstractEventLoop | None = None
-        self._rng = None
         if self.base_url.rstrip("/") == DEFAULT_BASE_URL and not self._key:
             raise BackendUnavailable(
                 f"{self.name}: environment variable {api_key_env} is not set "
@@ -223,13 +223,6 @@ class OpenAIBackend(ForcedLoglikelihood, EchoLoglikelihood):
 
         self._client = ShardedClient.for_loop(self._client, make, self.max_concurrency)
         return self._client
-
-    def _get_sem(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._sem is None or self._sem_loop is not loop:
-            self._sem = asyncio.Semaphore(max(1, self.max_concurrency))
-            self._sem_loop = loop
-        return self._sem
 
     # -- request body ----------------------------------------------------------------------
     def build_body(self, request: InferenceRequest) -> dict[str, Any]:
@@ -390,27 +383,7 @@ class OpenAIBackend(ForcedLoglikelihood, EchoLoglikelihood):
 
     async def _retried(self, attempt):
         """``attempt()`` under the concurrency bound and the retry policy, counted in stats."""
-        self.stats["requests"] += 1
-        async with self._get_sem():
-            try:
-                result, attempts = await retry_async(attempt, self.policy, rng=self._get_rng())
-            except GenerationError as err:
-                self.stats["attempts"] += getattr(err, "attempts", 1)
-                self.stats["retries"] += getattr(err, "attempts", 1) - 1
-                # Retrying is done: a caller's own retry loop (the runner wraps generate()
-                # in one) must not multiply the attempts. The kind still tells what failed.
-                err.transient = err.retryable  # type: ignore[attr-defined]
-                err.retryable = False
-                raise
-        self.stats["attempts"] += attempts
-        self.stats["retries"] += attempts - 1
-        return result
-
-    def _get_rng(self):
-        import random
-        if self._rng is None:
-            self._rng = random.Random(self.policy.seed)
-        return self._rng
+        return await self._retry.run(attempt)
 
     async def preflight(self) -> None:
         """Fail fast (``BackendUnavailable``) when the endpoint cannot be reached."""
@@ -462,19 +435,7 @@ def _opt_bool(args: dict, key: str) -> bool | None:
     raise ConfigError(f"openai argument {key} must be true or false, got {v!r}", field=key)
 
 
-def _num(args: dict, key: str, conv, default, *, minimum: float | None = None):
-    if key not in args or args[key] is None or args[key] == "":
-        return default
-    try:
-        v = conv(args[key])
-    except (TypeError, ValueError):
-        raise ConfigError(f"openai argument {key} must be a number, got {args[key]!r}",
-                          field=key) from None
-    if isinstance(v, float) and not math.isfinite(v):
-        raise ConfigError(f"openai argument {key} must be finite", field=key)
-    if minimum is not None and v < minimum:
-        raise ConfigError(f"openai argument {key} must be >= {minimum:g}", field=key)
-    return v
+_num = functools.partial(number_arg, "openai")
 
 
 def create(spec: ModelSpec) -> OpenAIBackend:
@@ -486,15 +447,7 @@ def create(spec: ModelSpec) -> OpenAIBackend:
     if unknown:
         raise ConfigError(f"unknown openai argument(s): {', '.join(sorted(unknown))} "
                           f"(known: {', '.join(sorted(_KNOWN))})", field="model_args")
-    extra = a.get("extra_body")
-    if isinstance(extra, str):
-        try:
-            extra = json.loads(extra) if extra.strip() else None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"extra_body is not valid JSON ({exc.msg})",
-                              field="extra_body") from None
-    if extra is not None and not isinstance(extra, dict):
-        raise ConfigError("extra_body must be a JSON object", field="extra_body")
+    extra = object_arg(a, "extra_body")
     base_url = str(a.get("base_url") or DEFAULT_BASE_URL)
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"base_url must start with http:// or https://, got {base_url!r}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -51,15 +52,17 @@ def _read_parquet(path: Path) -> list[dict[str, Any]]:
 
 
 def read_rows(path: Path, *, csv_header: bool = True) -> list[dict[str, Any]] | list[list[str]]:
-    """Rows of ``path`` by its suffix: ``.jsonl`` (one object a line; a bad line names its
-    number), ``.json`` (a list, or an object with one list), ``.csv`` (dicts with a header,
-    lists without), ``.parquet`` (pyarrow). Every failure is a one-line :class:`DataError`
+    """Rows of ``path`` by its suffix: ``.jsonl`` or ``.jsonl.gz`` (one object a line; a bad
+    line names its number), ``.json`` (a list, or an object with one list), ``.csv`` (dicts
+    with a header, lists without), ``.parquet`` (pyarrow). Every failure is a one-line :class:`DataError`
     naming the file (and the line where there is one)."""
     suffix = path.suffix.lower()
+    gzipped = suffix == ".gz" and path.name.lower().endswith(".jsonl.gz")
     try:
-        if suffix == ".jsonl":
+        if suffix == ".jsonl" or gzipped:
             rows = []
-            with path.open(encoding="utf-8-sig") as fh:
+            with (gzip.open(path, "rt", encoding="utf-8-sig") if gzipped
+                  else path.open(encoding="utf-8-sig")) as fh:
                 for n, line in enumerate(fh, 1):
                     if line.strip():
                         try:
@@ -89,9 +92,9 @@ def read_rows(path: Path, *, csv_header: bool = True) -> list[dict[str, Any]] | 
         raise DataError(f"invalid JSON ({exc.msg})", file=path, line=exc.lineno) from None
     except csv.Error as exc:
         raise DataError(f"invalid CSV ({_one_line(exc, 80)})", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError) as exc:   # EOFError: a truncated .gz
         raise DataError(f"cannot read ({_one_line(exc)})", file=path) from None
     except (ValueError, RecursionError) as exc:
         raise DataError(f"invalid JSON ({_one_line(exc, 60)})", file=path) from None
-    raise DataError(f"unsupported file type '{suffix}' (expected .jsonl, .json, .csv or "
-                    ".parquet)", file=path)
+    raise DataError(f"unsupported file type '{suffix}' (expected .jsonl, .jsonl.gz, .json, "
+                    ".csv or .parquet)", file=path)

@@ -24,8 +24,6 @@ every k of ``assay.benchmark.pass_k`` up to n, and the benchmark's is the mean o
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -97,25 +95,6 @@ def run_humaneval(completion: str | None, doc: dict[str, Any]) -> dict[str, Any]
             "timed_out": r.timed_out, "returncode": r.returncode, "stderr": r.stderr[-500:]}
 
 
-def _read(path: Path) -> list[dict[str, Any]]:
-    if path.name.endswith(".gz"):
-        rows = []
-        try:
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                for n, line in enumerate(fh, 1):
-                    if line.strip():
-                        try:
-                            rows.append(json.loads(line))
-                        except ValueError as exc:
-                            raise DataError(f"invalid JSON ({exc})"[:120], file=path,
-                                            line=n) from None
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
-            raise DataError(f"cannot read gzip file ({type(exc).__name__})", file=path) \
-                from None
-        return rows
-    return read_rows(path)
-
-
 def _doc(row: Any, path: Path, n: int) -> dict[str, Any]:
     if not isinstance(row, dict):
         raise DataError("expected an object", file=path, line=n)
@@ -162,7 +141,7 @@ class HumanEval(Benchmark):
             "HumanEval.jsonl.gz (openai/human-eval layout) or openai_humaneval/"
             f"{split}-00000-of-00001.parquet (Hugging Face openai/openai_humaneval) there "
             "(see docs/benchmarks.md)")
-        return [_doc(r, path, n) for n, r in enumerate(_read(path), 1)]
+        return [_doc(r, path, n) for n, r in enumerate(read_rows(path), 1)]
 
     def make_item(self, doc: dict[str, Any], *, subtask: str, shots: Sequence[dict[str, Any]],
                   method: str, cot: bool, key: str) -> BenchItem:

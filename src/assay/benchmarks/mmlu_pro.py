@@ -27,8 +27,6 @@ lm-eval's ``mmlu``; few-shot blocks there end with the gold letter instead of th
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -98,22 +96,6 @@ def _cot_shot(doc: dict[str, Any]) -> str:
     return question_block(doc) + cot + "\n\n"
 
 
-def _read_jsonl_gz(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except ValueError as exc:
-                        raise DataError(f"invalid JSON ({str(exc)[:60]})", file=path,
-                                        line=n) from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read gzip JSON lines ({type(exc).__name__})", file=path) from None
-    return rows
-
-
 def _normalise(row: Any, path: Path, n: int) -> dict[str, Any]:
     if not isinstance(row, dict):
         raise DataError("expected an object with question, options and answer", file=path,
@@ -138,7 +120,7 @@ def _normalise(row: Any, path: Path, n: int) -> dict[str, Any]:
 @lru_cache(maxsize=4)
 def _load_split(path: Path, mtime: float) -> tuple[dict[str, Any], ...]:
     """Every row of one file, normalised (cached: each subtask reads the same file)."""
-    raw = _read_jsonl_gz(path) if path.name.endswith(".gz") else read_rows(path)
+    raw = read_rows(path)   # .parquet, .jsonl or .jsonl.gz
     return tuple(_normalise(r, path, n) for n, r in enumerate(raw, 1))
 
 

@@ -12,11 +12,11 @@ unparseable judge reply fails the item (stage ``judge``), never a silent fallbac
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import Any
 
-from ...backends.base import ModelSpec, create_backend
+from ...backends.base import ModelSpec
+from ...backends.lazy import LazyBackend
 from ...backends.types import InferenceRequest
 from ...benchmarks.base import Benchmark
 from ...benchmarks.item import BenchItem
@@ -39,8 +39,7 @@ class BenchJudge:
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
-        self._backend: Any = None
-        self._lock: asyncio.Lock | None = None
+        self._opened = LazyBackend(spec)
 
     @property
     def name(self) -> str:
@@ -53,21 +52,10 @@ class BenchJudge:
         self.__init__(state["spec"])
 
     async def backend(self) -> Any:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._backend is None:
-                backend = create_backend(self.spec)
-                preflight = getattr(backend, "preflight", None)
-                if preflight is not None:
-                    await preflight()
-                self._backend = backend
-        return self._backend
+        return await self._opened.get()
 
     async def aclose(self) -> None:
-        if self._backend is not None:
-            backend, self._backend = self._backend, None
-            await backend.aclose()
+        await self._opened.aclose()
 
     async def judge_generation(self, benchmark: Benchmark, item: BenchItem, response: str,
                                ctx: ExampleContext

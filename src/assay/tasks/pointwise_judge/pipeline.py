@@ -18,7 +18,8 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from ...backends.base import ModelSpec, create_backend
+from ...backends.base import ModelSpec
+from ...backends.lazy import LazyBackend
 from ...backends.types import GenerationSettings, InferenceRequest
 from ...judges.pointwise import POINTWISE_MIN_NEW_TOKENS, JudgeMetric
 from ...prompts.chat import chat_messages
@@ -46,8 +47,7 @@ class PointwiseState:
         self.generator = generator
         self.samples = int(samples)
         self.temperature = temperature
-        self._backend: Any = None
-        self._lock: asyncio.Lock | None = None
+        self._generator = None if generator is None else LazyBackend(generator)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"metrics": self.metrics, "mode": self.mode, "generator": self.generator,
@@ -59,21 +59,13 @@ class PointwiseState:
 
     async def backend(self) -> Any:
         """The answering model's backend, created (and preflighted) once."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._backend is None:
-                backend = create_backend(self.generator)
-                preflight = getattr(backend, "preflight", None)
-                if preflight is not None:
-                    await preflight()
-                self._backend = backend
-        return self._backend
+        if self._generator is None:   # as create_backend(None) did: no model to answer
+            raise TypeError("this run has no answering model: the responses are in the data")
+        return await self._generator.get()
 
     async def aclose(self) -> None:
-        if self._backend is not None:
-            backend, self._backend = self._backend, None
-            await backend.aclose()
+        if self._generator is not None:
+            await self._generator.aclose()
 
 
 def rating(status: str, *, raw: str | None = None, problem: str | None = None,
