@@ -14,11 +14,17 @@ prefix reuse between requests; off by default so each answer depends only on its
 llama.cpp is not thread-safe: each model instance serves one call at a time, in a worker
 thread, so the event loop stays free. Generation goes through
 ``Llama.create_chat_completion`` (the chat template stored in the GGUF). The model is
-created with ``logits_all=True`` so the logits of every generated position are kept; when
-``top_logprobs`` > 0 each sampled token id is recorded during generation and its logprob
-and top-k alternatives are computed from those logits with numpy -- the same numbers as
-llama-cpp-python's ``logprobs=True, top_logprobs=k`` (which remains the fallback), without
-its pure-Python sort of the whole vocabulary for every token (~4x slower generation).
+created with ``logits_all=True`` (log-likelihood scoring needs the logits of every prompt
+position), but generation switches that off for its call: llama.cpp then computes the output
+layer for the last position of each batch only and nothing is copied into ``Llama.scores``
+(computing and copying the logits of every prompt position cost 4-17% of generation speed).
+Sampling only ever reads the last position's logits, and llama.cpp computes that row the same
+either way (checked bit for bit), so texts do not change. When ``top_logprobs`` > 0 each
+sampled token id is recorded during generation together with a copy of the logits it was
+drawn from, and its logprob and top-k alternatives are computed from those rows with numpy --
+the same numbers as llama-cpp-python's ``logprobs=True, top_logprobs=k`` (which remains the
+fallback, run with all logits on), without its pure-Python sort of the whole vocabulary for
+every token (~4x slower generation).
 
 ``loglikelihood`` scores given continuations as lm-evaluation-harness does: the context's
 trailing whitespace moves onto the continuation; ``whole = tokenize(context + continuation)``,
@@ -30,7 +36,8 @@ position. All requests of one call run on one model instance, in a worker thread
 already in llama.cpp's KV cache are reused up to the longest common prefix, so a context
 shared by several choices is evaluated once (and a one-token continuation costs nothing more).
 Unless ``reuse_prefix`` is on, the cache is cleared at the start of each call, so a result
-depends only on the call's requests.
+depends only on the call's requests; it is also cleared when the instance last generated (generation
+leaves ``Llama.scores`` unfilled).
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from typing import Any
 from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
 from . import gguf
 from .base import ModelSpec
+from .images import text_messages
 from .llama_scoring import score_request
 from .types import (Completion, InferenceRequest, LoglikelihoodRequest, LoglikelihoodResult,
                     TokenLogprob)
@@ -203,7 +211,7 @@ class LocalBackend:
         if not 0 <= k <= 20:
             raise GenerationError("bad_request", f"top_logprobs must be 0..20, got {k}")
         kwargs: dict[str, Any] = dict(
-            messages=[m.to_dict() for m in request.messages],
+            messages=text_messages(request.messages, self.name),   # text-only: refuses images
             max_tokens=s.max_new_tokens,
             temperature=s.temperature,
             top_p=s.top_p,
@@ -215,17 +223,19 @@ class LocalBackend:
         if s.response_format is not None:   # structured output: a llama.cpp grammar enforces it
             kwargs["grammar"] = self._grammar(s.response_format)
         sampled: list[int] = []
-        out = self._chat(llm, kwargs, record=sampled if k > 0 else None)
+        rows: list[Any] = []
+        out = self._chat(llm, kwargs, record=(sampled, rows) if k > 0 else None)
         choice = out["choices"][0]
         text = choice["message"].get("content") or ""
         usage = out.get("usage") or {}
         logprobs = None
         if k > 0:
-            logprobs = _logprobs_from_scores(llm, sampled, usage, k)
+            logprobs = _logprobs_from_scores(llm, sampled, rows, usage, k)
             if logprobs is None:
                 # The fast path could not line tokens up with scores: ask llama-cpp-python
                 # itself (same numbers, but it sorts the whole vocabulary in Python per token).
-                out = self._chat(llm, dict(kwargs, logprobs=True, top_logprobs=k), record=None)
+                out = self._chat(llm, dict(kwargs, logprobs=True, top_logprobs=k), record=None,
+                                 all_logits=True)
                 choice = out["choices"][0]
                 text = choice["message"].get("content") or ""
                 usage = out.get("usage") or {}
@@ -265,20 +275,34 @@ class LocalBackend:
             cache[key] = grammar
         return grammar
 
-    def _chat(self, llm, kwargs: dict[str, Any], record: list[int] | None) -> dict:
+    def _chat(self, llm, kwargs: dict[str, Any], record: tuple[list[int], list[Any]] | None,
+              all_logits: bool = False) -> dict:
         if not self.reuse_prefix:
             llm.reset()  # no KV-cache prefix reuse: the answer depends on this request only
         if record is not None:
-            # Note each sampled token id as llama-cpp-python's completion loop draws it, so
-            # logprobs can be computed from the stored logits afterwards (numpy, top-k only).
+            # Note each sampled token id as llama-cpp-python's completion loop draws it, with a
+            # copy of the logits it was drawn from (the last decode's last row, still in
+            # llama.cpp's buffer when the token is yielded), so logprobs can be computed
+            # afterwards (numpy, top-k only).
+            import numpy as np
+
+            ids, rows = record
             original = llm.generate
+            logits_ith = self._llama_cpp.llama_get_logits_ith
+            n_vocab = int(llm.n_vocab())
 
             def recording(*args: Any, **kw: Any):
                 for tok in original(*args, **kw):
-                    record.append(int(tok))
+                    ptr = logits_ith(llm._ctx.ctx, -1)
+                    rows.append(np.ctypeslib.as_array(ptr, shape=(n_vocab,)).copy())
+                    ids.append(int(tok))
                     yield tok
 
             llm.generate = recording
+        # Only the last position's logits are needed to sample (and, with ``record``, to give
+        # logprobs): llama.cpp skips the output layer elsewhere and nothing fills llm.scores.
+        llm._logits_all = all_logits
+        llm._assay_scores_stale = True   # llm.scores no longer matches the KV cache
         try:
             if kwargs.get("grammar") is not None:
                 # greedy + grammar: ask the grammar about the model's own argmax first
@@ -297,6 +321,7 @@ class LocalBackend:
         except Exception as exc:  # noqa: BLE001
             raise GenerationError("model", f"{self.name}: {type(exc).__name__}: {exc}") from None
         finally:
+            llm._logits_all = True   # as created: loglikelihood reads every position's logits
             if record is not None:
                 try:
                     del llm.generate  # back to the class's method
@@ -308,8 +333,10 @@ class LocalBackend:
         pool = self._ensure_loaded()
         llm = pool.get()
         try:
-            if not self.reuse_prefix:
+            if not self.reuse_prefix or getattr(llm, "_assay_scores_stale", False):
+                # generation leaves llm.scores unfilled: scoring cannot reuse its KV prefix
                 llm.reset()
+                llm._assay_scores_stale = False
             return [score_request(llm, r, n_ctx=self.n_ctx, name=self.name,
                                   reuse=self.ll_prefix_reuse) for r in requests]
         except GenerationError:
@@ -354,11 +381,11 @@ class LocalBackend:
                     pass
 
 
-def _logprobs_from_scores(llm, sampled: list[int], usage: dict, k: int
+def _logprobs_from_scores(llm, sampled: list[int], rows: list[Any], usage: dict, k: int
                           ) -> tuple[TokenLogprob, ...] | None:
-    """Per-token logprobs and top-k alternatives from the logits llama.cpp kept
-    (``logits_all=True``), the same numbers llama-cpp-python's own ``logprobs`` gives
-    (float32 log-softmax of the raw logits, token text decoded the same way) without its
+    """Per-token logprobs and top-k alternatives from the logits each sampled token was drawn
+    from (``rows[j]`` for ``sampled[j]``), the same numbers llama-cpp-python's own ``logprobs``
+    gives (float32 log-softmax of the raw logits, token text decoded the same way) without its
     per-token sort of the whole vocabulary. ``None`` when the tokens cannot be lined up."""
     import numpy as np
 
@@ -368,17 +395,18 @@ def _logprobs_from_scores(llm, sampled: list[int], usage: dict, k: int
         return None
     if n_out == 0:
         return ()
-    if len(sampled) < n_out:
+    if len(sampled) < n_out or len(rows) < n_out:
         return None
     ids = sampled[:n_out]
-    # Row r of the scores holds the logits after token r, i.e. the distribution of token r+1.
-    first, last = n_prompt - 1, n_prompt - 1 + n_out
+    # rows[j] holds the logits after the token at position n_prompt - 1 + j (the last prompt
+    # token for j = 0), i.e. the distribution of generated token j.
+    last = n_prompt - 1 + n_out
     if llm.n_tokens < last:
         return None
     evaluated = llm.input_ids[n_prompt:min(llm.n_tokens, n_prompt + n_out)]
     if list(map(int, evaluated)) != ids[:len(evaluated)]:
         return None
-    logits = np.asarray(llm.scores[first:last], dtype=np.single)
+    logits = np.stack(rows[:n_out]).astype(np.single, copy=False)
     maxs = np.amax(logits, axis=1, keepdims=True)
     maxs[~np.isfinite(maxs)] = 0
     shifted = np.subtract(logits, maxs, dtype=np.single)

@@ -8,6 +8,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .arrow_columns import arrow_table
 from .json_io import clean_floats, dumps_strict
 
 __all__ = ["NativeWriter", "EXAMPLES_SCHEMA", "write_json", "clean_floats"]
@@ -68,11 +69,11 @@ class NativeWriter:
 
     def _flush(self) -> None:
         if self._rows:
-            # column by column: about five times faster than Table.from_pylist
+            # column by column, built from buffers (arrow_columns.py): Table.from_pylist is
+            # about five times slower, and pa.array imports pandas when it is installed
             rows = self._rows
-            columns = [pa.array([r.get(f.name) for r in rows], type=f.type)
-                       for f in EXAMPLES_SCHEMA]
-            self._pq.write_table(pa.Table.from_arrays(columns, schema=EXAMPLES_SCHEMA))
+            columns = [[r.get(f.name) for r in rows] for f in EXAMPLES_SCHEMA]
+            self._pq.write_table(arrow_table(columns, EXAMPLES_SCHEMA))
             self._rows = []
 
     def close(self) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .arrow_columns import arrow_table
 from .json_io import clean_floats, dumps_strict
 
 __all__ = ["NovaWriter", "make_date_id", "task_key", "DETAILS_COLUMNS", "GEN_QA_DETAILS_COLUMNS",
@@ -117,7 +118,8 @@ class NovaWriter:
 
     def _flush(self) -> None:
         if self._count:
-            self._pq.write_table(pa.table(self._rows, schema=_SCHEMA))
+            # built from buffers: pa.table/pa.array would import pandas (~0.35 s)
+            self._pq.write_table(arrow_table([self._rows[f.name] for f in _SCHEMA], _SCHEMA))
             self._rows = {c: [] for c in GEN_QA_DETAILS_COLUMNS}
             self._count = 0
 
