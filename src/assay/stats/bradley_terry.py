@@ -19,10 +19,9 @@ centred so that ``mean(theta) == 0``. A tie counts as half a win each way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from assay.stats.bootstrap import DEFAULT_RESAMPLES, make_rng
 
@@ -30,12 +29,19 @@ __all__ = ["Ratings", "fit_bradley_terry", "mle_exists", "to_elo", "bt_ratings"]
 
 _CHUNK = 100  # resamples fitted per batch
 
+if TYPE_CHECKING:
+    from scipy import sparse
+# scipy.sparse is imported where it is used: ~0.1 s a process that has no judge to rate
+
 
 def mle_exists(wins: np.ndarray) -> bool:
     """True iff the graph with an edge ``i -> j`` for ``wins[i, j] > 0`` is strongly connected."""
     w = np.asarray(wins, dtype=np.float64)
     if w.shape[0] <= 1:
         return True
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
     n_comp, _ = connected_components(sparse.csr_matrix(w > 0), directed=True, connection="strong")
     return n_comp == 1
 
@@ -173,6 +179,8 @@ class Ratings:
 
 def _cells(i: np.ndarray, j: np.ndarray, outcome: np.ndarray, n: int) -> tuple[np.ndarray, sparse.csr_matrix]:
     """Cell code per battle and the ``(n*n, 3*n*n)`` map from cell counts to a flat win matrix."""
+    from scipy import sparse
+
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     o = np.where(i == lo, outcome, 1.0 - outcome)  # 1: lo wins, 0.5: tie, 0: hi wins
     code = (lo * n + hi) * 3 + np.rint(2.0 * (1.0 - o)).astype(np.int64)
@@ -236,6 +244,8 @@ def bt_ratings(battles: tuple[np.ndarray, np.ndarray, np.ndarray] | np.ndarray, 
         _, pid = np.unique(prompt_ids, return_inverse=True)
         cell_of = np.searchsorted(used, code)
         n_draw = int(pid.max()) + 1
+        from scipy import sparse
+
         draw = sparse.csr_matrix((np.ones(pid.size), (cell_of, pid)), shape=(used.size, n_draw))
         groups = np.full(n_draw, 1.0 / n_draw)
     fits = []
