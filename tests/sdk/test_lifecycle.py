@@ -56,7 +56,9 @@ def test_benchmark_with_base_model(out, benchdata, capsys):
 
 
 def test_show_results_before_success_then_stop_and_get(out, benchdata):
-    ev = mmlu(out, model_args={"latency": 2.0}, overrides={"assay": {"limit": 40}})
+    # small units and few requests at a time: the stop lands while units are still queued
+    ev = mmlu(out, model_args={"latency": 2.0, "concurrency": 4},
+              overrides={"assay": {"limit": 40, "unit_size": 4}})
     execution = ev.evaluate()
     with pytest.raises(ValueError) as e:
         execution.show_results()
@@ -84,8 +86,8 @@ def test_show_results_before_success_then_stop_and_get(out, benchdata):
 def test_wait_times_out(out, benchdata):
     from assay.sdk import TimeoutExceededError
 
-    execution = mmlu(out, model_args={"latency": 2.0},
-                     overrides={"assay": {"limit": 40}}).evaluate()
+    execution = mmlu(out, model_args={"latency": 2.0, "concurrency": 4},
+                     overrides={"assay": {"limit": 40, "unit_size": 4}}).evaluate()
     try:
         with pytest.raises(TimeoutExceededError):
             execution.wait(poll=0.1, timeout=0.5)
