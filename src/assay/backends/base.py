@@ -22,7 +22,9 @@ class Backend(Protocol):
     backends interchangeable for the response cache (model file digest, endpoint model
     name, ...). ``max_concurrency`` bounds parallel requests; ``cacheable`` is False for
     backends whose answers cost nothing (mock, byoi). An optional ``supports_images`` (read
-    with ``getattr(backend, "supports_images", False)``) says it takes ``Message.images``.
+    with ``getattr(backend, "supports_images", False)``) says it takes ``Message.images``; an
+    optional ``compute_bound`` says it computes on this machine's cores (local, hf), so the
+    runner never overlaps its next request with the scoring of the last one.
     """
 
     name: str

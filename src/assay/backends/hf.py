@@ -140,6 +140,8 @@ class HFBackend:
 
     cacheable = True
     supports_loglikelihood = True
+    #: computes on this machine's cores (the runner does not overlap it with scoring)
+    compute_bound = True
     max_concurrency = 1
 
     def __init__(self, name: str, folder: Path, *, gguf_file: str | None = None,

@@ -111,6 +111,8 @@ class LocalBackend:
 
     cacheable = True
     supports_loglikelihood = True
+    #: computes on this machine's cores (the runner does not overlap it with scoring)
+    compute_bound = True
 
     def __init__(self, name: str, path: Path, *, n_ctx: int = 2048, n_threads: int | None = None,
                  n_batch: int = 512, seed: int | None = None, chat_format: str | None = None,

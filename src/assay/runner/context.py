@@ -74,8 +74,12 @@ async def infer_request(sample: object, request: InferenceRequest,
     # anything else is a bug (in assay or a backend) and aborts the run
     latency = time.perf_counter() - t0
     # let the request waiting for the freed slot go out before this example is scored and
-    # written (at low concurrency that work would otherwise delay every request; PERF-2)
-    await asyncio.sleep(0)
+    # written (at low concurrency that work would otherwise delay every request; PERF-2).
+    # Not for a model computing on this machine's cores (local llama.cpp, hf): its next
+    # generation would overlap the scoring here, and llama.cpp's spinning threads stall
+    # when a core is taken (two local jobs of the SDK example went from 11 s to 110 s)
+    if not getattr(ctx.backend, "compute_bound", False):
+        await asyncio.sleep(0)
     if key is not None:
         ctx.cache.put(key, completion)
     return _conforming(completion, request, False, attempts, latency)
