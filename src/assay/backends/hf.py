@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
+from .model_args import int_arg
 from . import gguf
 from .base import ModelSpec
 from .hf_scoring import bos_prefix, request_tokens, score_batched
@@ -414,17 +415,7 @@ class _StopOnText:
 
 
 # -- factory ----------------------------------------------------------------------------------
-def _int_arg(a: dict, key: str, default: int | None, minimum: int) -> int | None:
-    if a.get(key) in (None, ""):
-        return default
-    try:
-        v = int(a[key])
-    except (TypeError, ValueError):
-        raise ConfigError(f"hf argument {key} must be an integer, got {a[key]!r}",
-                          field=key) from None
-    if v < minimum:
-        raise ConfigError(f"hf argument {key} must be >= {minimum}", field=key)
-    return v
+_int_arg = functools.partial(int_arg, "hf")
 
 
 def create(spec: ModelSpec) -> HFBackend:

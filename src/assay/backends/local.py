@@ -42,6 +42,7 @@ leaves ``Llama.scores`` unfilled).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import math
@@ -52,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackendUnavailable, ConfigError, GenerationError, MissingDependency
+from .model_args import int_arg
 from . import gguf
 from .base import ModelSpec
 from .images import text_messages
@@ -462,17 +464,7 @@ def _trim_to_text(logprobs: tuple[TokenLogprob, ...], text: str) -> tuple[TokenL
 _KNOWN = {"n_ctx", "n_threads", "n_batch", "seed", "chat_format", "concurrency", "reuse_prefix"}
 
 
-def _int_arg(a: dict, key: str, default: int | None, minimum: int) -> int | None:
-    if a.get(key) in (None, ""):
-        return default
-    try:
-        v = int(a[key])
-    except (TypeError, ValueError):
-        raise ConfigError(f"local argument {key} must be an integer, got {a[key]!r}",
-                          field=key) from None
-    if v < minimum:
-        raise ConfigError(f"local argument {key} must be >= {minimum}", field=key)
-    return v
+_int_arg = functools.partial(int_arg, "local")
 
 
 def _bool_arg(a: dict, key: str) -> bool:

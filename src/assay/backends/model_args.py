@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["number_arg", "object_arg"]
+__all__ = ["number_arg", "int_arg", "object_arg"]
 
 
 def number_arg(provider: str, args: dict, key: str, conv: Callable[[Any], Any], default: Any, *,
@@ -31,6 +31,22 @@ def number_arg(provider: str, args: dict, key: str, conv: Callable[[Any], Any], 
         raise ConfigError(f"{provider} argument {key} must be finite", field=key)
     if minimum is not None and v < minimum:
         raise ConfigError(f"{provider} argument {key} must be >= {minimum:g}", field=key)
+    return v
+
+
+def int_arg(provider: str, args: dict, key: str, default: int | None, minimum: int
+            ) -> int | None:
+    """``int(args[key])``, or ``default`` when the key is absent, ``None`` or empty; not an
+    integer, or below ``minimum``: :class:`~assay.errors.ConfigError` naming the field."""
+    if args.get(key) in (None, ""):
+        return default
+    try:
+        v = int(args[key])
+    except (TypeError, ValueError):
+        raise ConfigError(f"{provider} argument {key} must be an integer, got {args[key]!r}",
+                          field=key) from None
+    if v < minimum:
+        raise ConfigError(f"{provider} argument {key} must be >= {minimum}", field=key)
     return v
 
 
