@@ -112,9 +112,15 @@ def test_layouts_load_identically_and_bad_rows_name_their_line(tmp_path):
     bad.mkdir()
     rows[1]["kwargs"] = [{"num_words": 3}]
     (bad / "input_data.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
-    with pytest.raises(DataError, match=r"input_data.jsonl:2: field .kwargs.") as err:
+    with pytest.raises(DataError, match=r"input_data.jsonl:2: field .kwargs\[0\].") as err:
         b.load_docs(bad, "", "train")
     assert "\n" not in str(err.value)
+    rows[1]["kwargs"] = [{}]
+    rows[1]["instruction_id_list"] = ["nope:bad"]
+    (bad / "input_data.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    with pytest.raises(DataError, match=r"input_data.jsonl:2: field .instruction_id_list\[0\].: "
+                                        r"unknown IFEval instruction 'nope:bad'"):
+        b.load_docs(bad, "", "train")
 
 
 def test_real_data_has_541_prompts_and_834_instructions():

@@ -29,7 +29,7 @@ from typing import Any
 from ..errors import DataError
 from .base import Benchmark
 from .files import read_rows
-from .ifeval_checks import follow_instructions, prepare
+from .ifeval_checks import CHECKERS, follow_instructions, prepare
 from .item import BenchItem
 from .registry import register_benchmark
 
@@ -52,10 +52,13 @@ def _doc(row: Any, path: Path, n: int) -> dict[str, Any]:
             not all(isinstance(k, dict) for k in kwargs):
         raise DataError("expected one kwargs object per instruction", file=path, line=n,
                         field="kwargs")
-    try:
-        prepared = [prepare(i, k) for i, k in zip(ids, kwargs)]
-    except ValueError as exc:
-        raise DataError(str(exc), file=path, line=n, field="kwargs") from None
+    prepared = []
+    for j, (i, k) in enumerate(zip(ids, kwargs)):
+        try:
+            prepared.append(prepare(i, k))
+        except ValueError as exc:   # an unknown id, or this instruction's kwargs
+            field = (f"instruction_id_list[{j}]" if i not in CHECKERS else f"kwargs[{j}]")
+            raise DataError(str(exc), file=path, line=n, field=field) from None
     key = row.get("key", n - 1)
     return {"id": str(key), "prompt": prompt, "instruction_id_list": list(ids),
             "kwargs": prepared}
