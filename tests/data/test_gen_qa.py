@@ -102,3 +102,22 @@ def test_hostile_lines_are_data_errors(tmp_path, raw, fragment):
     p.write_bytes(raw)
     with pytest.raises(DataError, match=fragment):
         GenQADataset(p).validate()
+
+
+@pytest.mark.parametrize("limit", [None, 3])
+def test_kept_samples_equal_streamed_samples(tmp_path, monkeypatch, limit):
+    """A small file's samples come from its validation; a large one's are read again.
+    Both give the same samples from any start."""
+    path = tmp_path / "d.jsonl"
+    rows = [{"query": f"q{i}", "response": f"r{i}", "metadata": json.dumps({"k": i % 2})}
+            for i in range(5)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    small = GenQADataset(path, limit=limit)
+    small.validate()
+    monkeypatch.setattr(GenQADataset, "KEEP_BYTES", 0)
+    large = GenQADataset(path, limit=limit)
+    large.validate()
+    assert small._kept is not None and large._kept is None
+    for start in (0, 2):
+        assert list(small.iter_samples(start)) == list(large.iter_samples(start))
+    assert len(list(small.iter_samples())) == (limit or 5)

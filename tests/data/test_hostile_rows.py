@@ -197,3 +197,39 @@ def test_find_bad_value_walks_deep_structures_without_recursion():
     node.append("\ud800")
     where, reason = find_bad_value({"m": deep})
     assert where.startswith("m[0][0]") and "surrogate" in reason
+
+
+# decode_checked walks a value only when its text could hold a bad one; its answer must be
+# the full walk's answer on every text, bad or good
+_DECODE_CASES = [
+    '{"a": 1}', '{"a": "caf\\u00e9"}', '{"a": "\\ud83d\\ude00"}', '{"a": "\\ud800"}',
+    '{"a": "x\\uDC00y"}', '{"a": "\\\\ud800"}', '{"a": NaN}', '{"a": [1, -Infinity]}',
+    '{"a": {"b": Infinity}}', '{"a": 1e400}', '{"a": -1E309}', '{"a": 1e308}',
+    '{"a": ' + "1" * 400 + '.0}', '{"a": ' + "1" * 400 + '}', '{"\\ud800": 1}',
+    '{"a": 1.5, "b": [{"c": "\\udfff"}]}', '[1, 2.5, "x"]', '"\\ud800"',
+]
+
+
+@pytest.mark.parametrize("text", _DECODE_CASES)
+def test_decode_checked_equals_loads_and_walk(text):
+    from assay.data.textcheck import decode_checked
+
+    expected = json.loads(text)
+    value, bad = decode_checked(text, "p")
+    assert json.dumps(value) == json.dumps(expected)
+    assert bad == find_bad_value(expected, "p")
+    value_b, bad_b = decode_checked(text.encode("utf-8"), "p")
+    assert bad_b == bad
+
+
+def test_decode_checked_raw_surrogate_bytes_and_bom():
+    from assay.data.textcheck import decode_checked
+
+    raw = b'{"a": "' + "\ud800".encode("utf-8", "surrogatepass") + b'"}'
+    assert decode_checked(raw)[1] == find_bad_value(json.loads(raw))
+    assert decode_checked(raw)[1] is not None
+    assert decode_checked(b'\xef\xbb\xbf{"a": 1}') == ({"a": 1}, None)
+    with pytest.raises(json.JSONDecodeError):
+        decode_checked('\ufeff{"a": 1}')
+    with pytest.raises(json.JSONDecodeError):
+        decode_checked('{"a": 1} x')

@@ -62,6 +62,9 @@ def test_examples_schema_equals_pyarrow_array():
     ([1], pa.bool_()), (["ab"], pa.list_(pa.string())),
     ([[("a", 1.0)]], pa.struct([("a", pa.int64())])),
     ([[(None, 1.0)]], pa.map_(pa.string(), pa.float64())), ([2**40], pa.int32()),
+    ([1, 2**40], pa.int32()), ([3, -2**31 - 1], pa.int32()), ([1, 2**64], pa.int64()),
+    (["a", 1], pa.string()), (["a", b"b"], pa.string()), ([1, "2"], pa.int64()),
+    ([1, 2.5, "x"], pa.float64()), ([1, True], pa.bool_()),
 ])
 def test_wrong_kinds_are_refused(values, type):
     with pytest.raises((TypeError, OverflowError, ValueError)):
@@ -78,3 +81,18 @@ def test_no_pandas_import():
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("values, type", [
+    # the fast paths (no nulls, plain ASCII text, plain Python numbers) and their neighbours
+    (["a", "bc", ""], pa.string()), (["a", "é", ""], pa.string()), (["a", None], pa.string()),
+    ([], pa.string()), ([1, 2, -3], pa.int64()), ([1, None, 2**62], pa.int64()),
+    ([2**31 - 1, -2**31], pa.int32()), ([None, None], pa.int32()), ([1, 2.5, -0.0], pa.float64()),
+    ([1.0, None, math.inf, math.nan], pa.float64()), ([True, 2.5], pa.float64()),
+    ([2.9, 1], pa.int64()), ([], pa.int64()), ([], pa.float64()),
+])
+def test_fast_paths_equal_pyarrow_array(values, type):
+    built = arrow_column(values, type)
+    built.validate(full=True)
+    assert built.type == type
+    assert repr(built.to_pylist()) == repr(pa.array(values, type=type).to_pylist())

@@ -58,7 +58,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Confidence", "CONFIDENCE_KINDS", "example_confidence", "allowed_labels",
@@ -80,7 +80,9 @@ class Confidence:
     label_probability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"first_token_prob": self.first_token_prob, "mean_logprob": self.mean_logprob,
+                "min_logprob": self.min_logprob, "label": self.label,
+                "label_probability": self.label_probability}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> "Confidence":

@@ -109,7 +109,10 @@ class MockBackend:
         if self.fail_every and (index + 1) % self.fail_every == 0:
             raise GenerationError(self.fail_kind, f"scripted failure on example {index}",
                                   raw="<scripted failure>")
-        self.images_seen += sum(len(m.images) for m in request.messages)
+        messages = request.messages
+        for m in messages:
+            if m.images:
+                self.images_seen += len(m.images)
         text = self.answer(request)
         k = request.settings.top_logprobs
         logprobs = None
@@ -122,7 +125,7 @@ class MockBackend:
                 alts = [(tok, chosen)] + [(f"{tok}#{j}", chosen - 1.0 - j) for j in range(1, k)]
                 logprobs.append(TokenLogprob(tok, chosen, tuple(alts[:k])))
             logprobs = tuple(logprobs)
-        n_in = sum(len(m.content.split()) for m in request.messages)
+        n_in = sum([len(m.content.split()) for m in messages])
         return Completion(text=text, logprobs=logprobs, input_tokens=n_in,
                           output_tokens=len(text.split()), finish_reason="stop")
 

@@ -23,6 +23,21 @@ def _version() -> str:
         return "unknown"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, read only when asked for (importlib.metadata
+    costs ~15 ms a process)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str = "show the version and exit"
+                 ) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"assay {_version()}")   # stdout, as argparse's own version action
+        parser.exit()
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="dataset JSONL (overrides assay.data)")
     p.add_argument("-m", "--model", help="provider/model, e.g. local/smollm2, openai/gpt-4o-mini")
@@ -89,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog=epilog,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser.add_argument("--version", action="version", version=f"assay {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="run a recipe")
     run.add_argument("recipe", help="Nova-compatible recipe YAML, a Bedrock create_evaluation_job "
@@ -260,7 +275,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from ..config.yaml_lines import load_yaml_with_lines
     from ..errors import ConfigError
     from ..runner.run import RunOptions, evaluate
+    from .gc_tuning import tune_gc
 
+    tune_gc()
     recipe_path = Path(args.recipe)
     overrides = _overrides(args)
     recipe_dir: Path | None = recipe_path.parent
@@ -296,12 +313,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
                          progress="none" if args.quiet else args.progress,
                          print_summary=not args.quiet, recipe_dir=recipe_dir,
                          retry_errors=args.retry_errors, events=events)
-    from ..compare.gates import check_gates, parse_gate_specs
-    parse_gate_specs(args.fail_under)   # a malformed gate is exit 2 before any model call
+    if args.fail_under:
+        from ..compare.gates import parse_gate_specs
+        parse_gate_specs(args.fail_under)   # a malformed gate is exit 2 before any model call
     result = evaluate(recipe, options) if job is None else job.run(evaluate, options)
     code = _outcome(result, allow_failures=args.allow_failures)
     from .exit_codes import EXAMPLES_FAILED, GATE_FAILED, OK
     if args.fail_under and code in (OK, EXAMPLES_FAILED):   # gates need a finished run
+        from ..compare.gates import check_gates
         failures = check_gates(result.summary, args.fail_under, mode=args.gate)
         for line in failures:
             print(f"gate failed: {line}", file=sys.stderr)

@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import AssayError, BenchmarkDataMissing
     from ..runner.run import RunOptions, evaluate
     from .exit_codes import OK
+    from .gc_tuning import tune_gc
 
+    tune_gc()
     tasks = _tasks(args.tasks)
     if args.subtask and len(tasks) > 1:
         from ..errors import ConfigError

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import DataError
 from .jsonl import iter_jsonl_raw, iter_rows
 from .sample import Sample
-from .textcheck import find_bad_value, has_surrogate, preview
+from .textcheck import decode_checked, has_surrogate, preview
 
 __all__ = ["GenQADataset", "DatasetInfo", "parse_gen_qa_row"]
 
@@ -77,7 +77,7 @@ def _metadata(obj: dict, path: Path, line: int, parse: bool = True) -> tuple[str
     text = value.strip()
     if parse and text.startswith("{"):
         try:
-            candidate = json.loads(text)
+            candidate, bad = decode_checked(text, "metadata")
         except json.JSONDecodeError:
             candidate = None      # not JSON: an opaque string, as Nova treats it
         except RecursionError:
@@ -88,7 +88,6 @@ def _metadata(obj: dict, path: Path, line: int, parse: bool = True) -> tuple[str
                             file=path, line=line, field="metadata") from None
         parsed = candidate if isinstance(candidate, dict) else None
         if parsed is not None:
-            bad = find_bad_value(parsed, "metadata")
             if bad is not None:
                 raise DataError(f"the metadata string's JSON: {bad[1]}", file=path, line=line,
                                 field=bad[0])
@@ -138,21 +137,29 @@ class DatasetInfo:
 
 class GenQADataset:
     """A gen_qa JSONL file, streamed. :meth:`validate` checks every row once (counting them and
-    fingerprinting the bytes); :meth:`iter_samples` streams validated :class:`Sample` s."""
+    fingerprinting the bytes); :meth:`iter_samples` streams validated :class:`Sample` s (from
+    memory when the file is at most :attr:`KEEP_BYTES`)."""
 
     #: the row parser, and the fields it knows (others are reported as unknown)
     parse_row = staticmethod(parse_gen_qa_row)
     known_fields = _KNOWN
 
+    #: a file of at most this many bytes keeps the samples its validation parsed, so the run
+    #: streams them from memory instead of reading and checking every row a second time
+    KEEP_BYTES = 16 * 1024 * 1024
+
     def __init__(self, path: str | Path, *, limit: int | None = None) -> None:
         self.path = Path(path)
         self.limit = limit
+        self._kept: list[Sample] | None = None
 
     def validate(self) -> DatasetInfo:
         h = hashlib.sha256()
         rows = image_rows = 0
         unknown: set[str] = set()
         seen_ids: set[str] = set()
+        kept: list[Sample] | None = [] if self._small() else None
+        self._kept = None
         for index, (line, raw, obj) in enumerate(iter_jsonl_raw(self.path)):
             if self.limit is not None and index >= self.limit:
                 break
@@ -169,11 +176,25 @@ class GenQADataset:
             h.update(raw.strip())
             h.update(b"\n")
             rows += 1
+            if kept is not None:
+                kept.append(sample)
         if rows == 0:
             raise DataError("dataset is empty (no JSON lines)", file=self.path)
+        self._kept = kept
         return DatasetInfo(str(self.path), rows, h.hexdigest(), tuple(sorted(unknown)),
                            image_rows=image_rows)
 
+    def _small(self) -> bool:
+        try:
+            return self.path.stat().st_size <= self.KEEP_BYTES
+        except OSError:
+            return False   # iter_jsonl_raw names the problem
+
     def iter_samples(self, start: int = 0) -> Iterator[Sample]:
+        """The rows from ``start`` on: the ones :meth:`validate` kept (a small file), else
+        read and checked again as they stream by."""
+        if self._kept is not None:
+            yield from self._kept[start:]
+            return
         for index, line, obj in iter_rows(self.path, start, self.limit):
             yield self.parse_row(obj, index, self.path, line)

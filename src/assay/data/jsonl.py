@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from .textcheck import find_bad_value
+from .textcheck import decode_checked
 
 __all__ = ["iter_jsonl", "iter_jsonl_raw", "iter_rows", "loads_checked", "MAX_LINE_BYTES"]
 
@@ -26,8 +26,14 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 
 def loads_checked(text: str | bytes, path: Path, line: int, field: str | None = None) -> Any:
     """``json.loads`` whose every failure is a one-line :class:`DataError`."""
+    return _loads(text, path, line, field)[0]
+
+
+def _loads(text: str | bytes, path: Path, line: int, field: str | None = None
+           ) -> tuple[Any, tuple[str, str] | None]:
+    """(value, first bad value's (field path, reason) or None); JSON errors are DataErrors."""
     try:
-        return json.loads(text)
+        return decode_checked(text)
     except UnicodeDecodeError:
         raise DataError("line is not valid UTF-8", file=path, line=line, field=field) from None
     except json.JSONDecodeError as exc:
@@ -85,11 +91,10 @@ def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
                                 file=path, line=n)
             if not raw.strip():
                 continue
-            obj = loads_checked(raw, path, n)
+            obj, bad = _loads(raw, path, n)
             if not isinstance(obj, dict):
                 raise DataError(f"expected a JSON object, got {type(obj).__name__}",
                                 file=path, line=n)
-            bad = find_bad_value(obj)
             if bad is not None:
                 raise DataError(bad[1], file=path, line=n, field=bad[0])
             yield n, raw, obj

@@ -9,18 +9,21 @@ or break the terminal.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
 
 __all__ = ["PREVIEW_CHARS", "preview", "key_part", "join_path", "find_bad_value",
-           "has_surrogate"]
+           "has_surrogate", "decode_checked"]
 
 #: at most this many characters of a bad value appear in an error message
 PREVIEW_CHARS = 40
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]{1,40}")
+#: a JSON escape of a UTF-16 surrogate (high or low), ``\ud800``-``\udfff``
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def has_surrogate(text: str) -> bool:
@@ -101,3 +104,40 @@ def find_bad_value(value: Any, path: str = "") -> tuple[str, str] | None:
                 return where, (f"{node!r} is not a JSON number (NaN and Infinity are not valid "
                                "JSON; use null or a string)")
     return None
+
+
+class _NotFinite(Exception):
+    """Raised by the decoder's hooks at the first NaN, Infinity or overflowing number."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value - value != 0.0:   # inf (a literal such as 1e999); a literal is never NaN
+        raise _NotFinite
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotFinite
+
+
+_DECODER = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
+
+
+def decode_checked(text: str | bytes, path: str = "") -> tuple[Any, tuple[str, str] | None]:
+    """``json.loads(text)`` and :func:`find_bad_value` of the result, in one pass where it
+    can: the value is walked only when the text holds a surrogate or a surrogate escape, or
+    the decoder met a NaN, an Infinity or a number too large for a float. Raises what
+    ``json.loads`` raises for text that is not JSON."""
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")   # as json.loads
+    if text.startswith("\ufeff"):
+        return json.loads(text), None   # raises json.loads's own error for a BOM
+    try:
+        value = _DECODER.decode(text)
+    except _NotFinite:
+        value = json.loads(text)
+        return value, find_bad_value(value, path)
+    if has_surrogate(text) or ("\\u" in text and _SURROGATE_ESCAPE.search(text)):
+        return value, find_bad_value(value, path)
+    return value, None

@@ -57,11 +57,16 @@ def arrow_column(values: Sequence[Any], type: pa.DataType) -> pa.Array:
     return pa.array(values, type=type)
 
 
+def _nulls(values: list) -> int:
+    """How many values are None (by identity: a value equal to None is not null)."""
+    return sum(v is None for v in values) if None in values else 0
+
+
 def _validity(values: list) -> tuple[pa.Buffer | None, int]:
-    present = np.fromiter((v is not None for v in values), dtype=np.bool_, count=len(values))
-    nulls = len(values) - int(np.count_nonzero(present))
+    nulls = _nulls(values)
     if nulls == 0:
         return None, 0
+    present = np.array([v is not None for v in values], dtype=np.bool_)
     return pa.py_buffer(np.packbits(present, bitorder="little")), nulls
 
 
@@ -81,8 +86,19 @@ def _integer(v: Any) -> int:
 
 def _numbers(values: list, type: pa.DataType, dtype: Any, check: Any) -> pa.Array:
     validity, nulls = _validity(values)
-    data = np.fromiter((0 if v is None else check(v) for v in values), dtype=dtype,
-                       count=len(values))
+    kinds = set(map(_type_of, values))
+    if kinds <= ({int, float, _NONE} if check is _real else {int, _NONE}):
+        # plain Python numbers (the usual case): one conversion in C, no check per value
+        filled = [0 if v is None else v for v in values] if nulls else values
+        wide = np.float64 if check is _real else np.int64   # OverflowError past int64
+        data = np.array(filled, dtype=wide) if filled else np.zeros(0, dtype=wide)
+        if dtype is np.int32 and data.size and (data.max() > _INT32_MAX
+                                                 or data.min() < -_INT32_MAX - 1):
+            raise OverflowError("a value does not fit int32")
+        data = data.astype(dtype, copy=False)
+    else:
+        data = np.fromiter((0 if v is None else check(v) for v in values), dtype=dtype,
+                           count=len(values))
     return pa.Array.from_buffers(type, len(values), [validity, pa.py_buffer(data)],
                                  null_count=nulls)
 
@@ -106,6 +122,10 @@ def _type_name(v: Any) -> str:
     return type(v).__name__
 
 
+_type_of = type
+_NONE = type(None)
+
+
 def _offsets(lengths: np.ndarray, what: str) -> pa.Buffer:
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -116,6 +136,16 @@ def _offsets(lengths: np.ndarray, what: str) -> pa.Buffer:
 
 def _strings(values: list, type: pa.DataType) -> pa.Array:
     validity, nulls = _validity(values)
+    if not nulls:
+        try:
+            joined = "".join(values)
+        except TypeError:
+            joined = None   # not all str: the loop below names the bad value
+        if joined is not None and joined.isascii():   # one byte per character
+            lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+            return pa.Array.from_buffers(type, len(values),
+                                         [None, _offsets(lengths, "string"),
+                                          pa.py_buffer(joined.encode("ascii"))], null_count=0)
     encode = str.encode   # TypeError for anything but str
     try:
         parts = [b"" if v is None else encode(v, "utf-8") for v in values]

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from .arrow_columns import arrow_table
 from .json_io import clean_floats, dumps_strict
+from .parquet_sink import ParquetSink
 
 __all__ = ["NativeWriter", "EXAMPLES_SCHEMA", "write_json", "clean_floats"]
 
@@ -50,7 +49,7 @@ class NativeWriter:
         self.jsonl_path = run_dir / "examples.jsonl"
         self.parquet_path = run_dir / "examples.parquet"
         self._jsonl = self.jsonl_path.open("w", encoding="utf-8")
-        self._pq = pq.ParquetWriter(str(self.parquet_path), EXAMPLES_SCHEMA, compression="zstd")
+        self._pq = ParquetSink(self.parquet_path, EXAMPLES_SCHEMA)
         self._rows: list[dict[str, Any]] = []
 
     def add(self, rec: dict[str, Any], line: str | None = None) -> None:
@@ -72,11 +71,12 @@ class NativeWriter:
             # column by column, built from buffers (arrow_columns.py): Table.from_pylist is
             # about five times slower, and pa.array imports pandas when it is installed
             rows = self._rows
-            columns = [[r.get(f.name) for r in rows] for f in EXAMPLES_SCHEMA]
-            self._pq.write_table(arrow_table(columns, EXAMPLES_SCHEMA))
+            self._pq.write([[r.get(f.name) for r in rows] for f in EXAMPLES_SCHEMA])
             self._rows = []
 
     def close(self) -> None:
-        self._flush()
-        self._pq.close()
-        self._jsonl.close()
+        try:
+            self._flush()
+        finally:
+            self._pq.close()
+            self._jsonl.close()

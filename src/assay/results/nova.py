@@ -16,16 +16,16 @@ lighteval's columns by name are unaffected.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from .arrow_columns import arrow_table
 from .json_io import clean_floats, dumps_strict
+from .parquet_sink import ParquetSink
 
 __all__ = ["NovaWriter", "make_date_id", "task_key", "DETAILS_COLUMNS", "GEN_QA_DETAILS_COLUMNS",
            "write_results_json"]
@@ -67,6 +67,17 @@ def pred_logprobs_cell(logprobs: list[dict[str, Any]] | None) -> str:
     return str([positions])
 
 
+def _confidence_cell(conf: dict[str, Any] | None) -> str:
+    """The repr of a record's (flat) confidence dict, a non-finite number as None; ``{}``
+    when there is none."""
+    if not conf:
+        return "{}"
+    for v in conf.values():
+        if v.__class__ is float and not math.isfinite(v):
+            return repr(clean_floats(conf))
+    return repr(conf)
+
+
 class NovaWriter:
     def __init__(self, run_dir: Path, *, model: str, date_id: str, key: str,
                  write_inference_output: bool = True) -> None:
@@ -75,7 +86,7 @@ class NovaWriter:
         details_dir = self.eval_dir / "details" / _safe_model_dir(model) / date_id
         details_dir.mkdir(parents=True, exist_ok=True)
         self.details_path = details_dir / f"details_{key}_{date_id}.parquet"
-        self._pq = pq.ParquetWriter(str(self.details_path), _SCHEMA, compression="zstd")
+        self._pq = ParquetSink(self.details_path, _SCHEMA)
         self._rows: dict[str, list[str]] = {c: [] for c in GEN_QA_DETAILS_COLUMNS}
         self._count = 0
         self.inference_path = self.eval_dir / "inference_output.jsonl"
@@ -106,7 +117,7 @@ class NovaWriter:
         c["specifics"].append(repr({"metadata": meta}) if meta is not None else "{}")
         c["pred_logprobs"].append(lp)
         conf = rec.get("confidence")
-        c["confidence"].append(repr(clean_floats(conf)) if conf else "{}")   # -inf: None
+        c["confidence"].append(_confidence_cell(conf))
         self._count += 1
         if self._count >= _BATCH:
             self._flush()
@@ -119,15 +130,17 @@ class NovaWriter:
     def _flush(self) -> None:
         if self._count:
             # built from buffers: pa.table/pa.array would import pandas (~0.35 s)
-            self._pq.write_table(arrow_table([self._rows[f.name] for f in _SCHEMA], _SCHEMA))
+            self._pq.write([self._rows[f.name] for f in _SCHEMA])
             self._rows = {c: [] for c in GEN_QA_DETAILS_COLUMNS}
             self._count = 0
 
     def close(self) -> None:
-        self._flush()
-        self._pq.close()
-        if self._inf is not None:
-            self._inf.close()
+        try:
+            self._flush()
+        finally:
+            self._pq.close()
+            if self._inf is not None:
+                self._inf.close()
 
 
 def write_results_json(eval_dir: Path, date_id: str, key: str, flat: dict[str, float], *,

@@ -12,12 +12,13 @@ Every location is opened with :func:`assay.processors.loader.open_location`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..backends.retry import RetryPolicy
 from ..errors import ConfigError
-from .client import RewardFunction
-from .presets import preset_location
+
+if TYPE_CHECKING:   # the client and the presets load when a reward function is asked for
+    from .client import RewardFunction
 
 __all__ = ["is_rft_processor", "load_reward_function", "reward_function_for"]
 
@@ -41,12 +42,17 @@ def load_reward_function(*, preset: str | None = None, path: str | None = None,
         raise ConfigError(f"give either preset_reward_function or a location, not "
                           f"{' and '.join(given)}", field=f"{field}.preset_reward_function")
     if preset:
+        from .client import RewardFunction
+        from .presets import preset_location
+
         return RewardFunction(preset_location(preset), name=f"preset:{preset}")
     if not given:
         raise ConfigError("the reward function needs preset_reward_function, path, url or "
                           "lambda_arn", field=field)
     location = open_location(path=path, url=url, lambda_arn=lambda_arn, base_dir=base_dir,
                              retry=retry, field=field)
+    from .client import RewardFunction
+
     return RewardFunction(location)
 
 

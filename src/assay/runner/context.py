@@ -77,8 +77,10 @@ async def infer_request(sample: object, request: InferenceRequest,
     # written (at low concurrency that work would otherwise delay every request; PERF-2).
     # Not for a model computing on this machine's cores (local llama.cpp, hf): its next
     # generation would overlap the scoring here, and llama.cpp's spinning threads stall
-    # when a core is taken (two local jobs of the SDK example went from 11 s to 110 s)
-    if not getattr(ctx.backend, "compute_bound", False):
+    # when a core is taken (two local jobs of the SDK example went from 11 s to 110 s).
+    # Nor for an instant one (mock, byoi): no request of it is ever waiting on the network
+    backend = ctx.backend
+    if not (getattr(backend, "compute_bound", False) or getattr(backend, "instant", False)):
         await asyncio.sleep(0)
     if key is not None:
         ctx.cache.put(key, completion)

@@ -193,7 +193,7 @@ async def _evaluate(recipe: Recipe | str | Path | dict, options: RunOptions,
         from ..config.loader import apply_overrides
         recipe = recipe_from_dict(apply_overrides(recipe.model_dump(exclude_none=True), dotted))
     task_cls = resolve_task(recipe.evaluation.task)
-    from ..tracking import tracking_target   # MLflow itself only when a URI is set
+    from ..tracking.target import tracking_target   # MLflow itself only when a URI is set
     target = tracking_target(recipe)   # a missing MLflow install fails here, before any work
     if target is not None:
         tracked.append((recipe, target))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 from importlib import import_module
-from importlib.metadata import entry_points
 
 from ..errors import TaskNotAvailable
 from .base import Task
@@ -30,7 +29,9 @@ _BUILTIN = {
     "rft_eval": "rft_eval.task:RftEvalTask",
 }
 _REGISTERED: dict[str, type[Task]] = {}
-_LOADED: dict[str, type[Task]] = {}
+_LOADED: dict[str, type[Task]] = {}          # every task, once task_classes() has run
+_BUILTIN_CLASSES: dict[str, type[Task]] = {}  # the built-in tasks imported so far
+_SCANNED: list[bool] = []                     # [True] once the entry points were read
 
 
 def register_task(cls: type[Task]) -> type[Task]:
@@ -52,17 +53,28 @@ def _load(ref: str, where: str) -> type[Task]:
 
 def task_classes() -> list[type[Task]]:
     """Every known task class: registered, built-in, then entry points."""
-    if not _LOADED:
-        for key, ref in _BUILTIN.items():
-            _LOADED[key] = _load(f"{__package__}.{ref}", "assay")
+    if not _SCANNED:
+        from importlib.metadata import entry_points   # ~15 ms: only when every task is asked for
+
+        loaded = {key: _builtin(key) for key in _BUILTIN}
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name not in _LOADED:
+            if ep.name not in loaded:
                 try:
-                    _LOADED[ep.name] = _load(ep.value, f"entry point '{ep.name}'")
+                    loaded[ep.name] = _load(ep.value, f"entry point '{ep.name}'")
                 except ImportError as exc:
                     raise TaskNotAvailable(f"task plug-in '{ep.name}' ({ep.value}) cannot be "
                                            f"imported: {exc}", field="evaluation.task") from None
+        _LOADED.clear()
+        _LOADED.update(loaded)
+        _SCANNED.append(True)
     return [*_REGISTERED.values(), *_LOADED.values()]
+
+
+def _builtin(key: str) -> type[Task]:
+    cls = _BUILTIN_CLASSES.get(key)
+    if cls is None:
+        cls = _BUILTIN_CLASSES[key] = _load(f"{__package__}.{_BUILTIN[key]}", "assay")
+    return cls
 
 
 def task_names() -> list[str]:
@@ -71,6 +83,13 @@ def task_names() -> list[str]:
 
 def resolve_task(task: str) -> type[Task]:
     """The class that runs ``evaluation.task``, or TaskNotAvailable with a did-you-mean."""
+    for cls in _REGISTERED.values():
+        if cls.handles(task):
+            return cls
+    if task in _BUILTIN:   # the common case: import that task alone, not every task
+        cls = _builtin(task)
+        if cls.handles(task):
+            return cls
     for cls in task_classes():
         if cls.handles(task):
             return cls

@@ -10,11 +10,32 @@ when a URI is set.
 
 from __future__ import annotations
 
-from .log import log_run, log_unfinished, record
-from .names import MetricEntry, comparison_entries, metric_entries, sanitize_part
-from .target import (DEFAULT_EXPERIMENT, TrackingTarget, normalize_uri, require_mlflow,
-                     resolve_tracking, tracking_target)
+from importlib import import_module
+from typing import Any
+
+#: every public name and its module; imported when first used, so that a run which tracks
+#: nothing pays only for :mod:`assay.tracking.target`
+_EXPORTS = {
+    "log_run": "log", "log_unfinished": "log", "record": "log",
+    "MetricEntry": "names", "comparison_entries": "names", "metric_entries": "names",
+    "sanitize_part": "names",
+    "DEFAULT_EXPERIMENT": "target", "TrackingTarget": "target", "normalize_uri": "target",
+    "require_mlflow": "target", "resolve_tracking": "target", "tracking_target": "target",
+}
 
 __all__ = ["log_run", "log_unfinished", "record", "MetricEntry", "metric_entries",
            "comparison_entries", "sanitize_part", "TrackingTarget", "resolve_tracking",
            "tracking_target", "normalize_uri", "require_mlflow", "DEFAULT_EXPERIMENT"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay.tracking' has no attribute '{name}'")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(globals()))

@@ -233,11 +233,17 @@ def _examples(run_dir: Path, s: dict[str, Any], max_examples: int) -> str:
     key_metrics = (custom + [n for n in ("f1", "rougeL", "em") if n in names])[:3]
     items: list[str] = []
     size = total = 0
-    for r in iter_records(run_dir / "examples.jsonl"):
+    records = iter_records(run_dir / "examples.jsonl")
+    for r in records:
         total += 1
-        if len(items) < max_examples and size < ITEM_BUDGET:
-            items.append(_example(r, s, key_metrics))
-            size += len(items[-1])
+        if len(items) >= max_examples or size >= ITEM_BUDGET:
+            break
+        items.append(_example(r, s, key_metrics))
+        size += len(items[-1])
+    # the rest are counted, not rendered: the run's own count when it has one
+    counted = s.get("n_examples")
+    total = counted if isinstance(counted, int) and counted >= total \
+        else total + sum(1 for _ in records)
     controls = filter_check("error", "1", "only failed") + segment_filters(s.get("groups"))
     h = [f"<h2 id='examples'>Examples ({total})</h2>"]
     if len(items) < total:
