@@ -66,3 +66,33 @@ def test_examples_without_confidence_or_metric_are_dropped():
     assert out["overall"]["n"] == 1 and out["overall"]["n_dropped"] == 2
     low = {e["index"]: e["correct"] for e in out["lowest_confidence"]}
     assert low == {2: None, 0: 1}
+
+
+def test_rows_before_the_first_confidence_count_but_keep_no_column():
+    """The columns start at the first example with a confidence; earlier rows are dropped
+    from the summaries exactly as before, and still decide whether a metric is 0/1."""
+    recs = [_rec(0, None, 1.0, f1=0.3), _rec(1, None, 0.0, seg="b"), _rec(2, .8, 1.0),
+            _rec(3, .3, 0.0, seg="b"), _rec(4, None, 1.0)]
+    c = CalibrationCollector(CalibrationSection(), ["s"], seed=3)
+    for r in recs[:2]:
+        c.add(r)
+    assert len(c._conf) == 0 and not c._values   # nothing kept per row yet
+    for r in recs[2:]:
+        c.add(r)
+    out = c.finish(["f1", "em"])
+    assert out["metric"] == "em"   # f1 = 0.3 on row 0 is not 0/1, though row 0 has no confidence
+    assert out["overall"] == calibration_summary([None, None, .8, .3, None],
+                                                 [1.0, 0.0, 1.0, 0.0, 1.0], seed=3)
+    assert out["overall"]["n"] == 2 and out["overall"]["n_dropped"] == 3
+    assert out["groups"]["s"]["b"] == calibration_summary([None, .3], [0.0, 0.0], seed=3)
+    assert [e["index"] for e in out["lowest_confidence"]] == [3, 2]
+
+
+def test_no_confidence_at_all_keeps_nothing_per_row():
+    recs = [_rec(i, None, float(i % 2)) for i in range(50)]
+    c = CalibrationCollector(CalibrationSection(), [], seed=3)
+    for r in recs:
+        c.add(r)
+    assert len(c._conf) == 0 and not c._values
+    out = c.finish(["f1", "em"])
+    assert out["metric"] == "em" and out["skipped"].startswith("no scored example has")

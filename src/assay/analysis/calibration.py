@@ -62,8 +62,15 @@ class CalibrationCollector:
         self.n = 0
         self.n_logprobs = 0
         self.sources: Counter[str] = Counter()
+        # the confidence and metric columns start at the first example with a confidence
+        # (NaN before it: those rows are dropped from every summary anyway), so a run without
+        # logprobs keeps no column at all; whether a metric is 0/1 is followed for every row
+        self._started = False
         self._conf = array("d")
         self._values: dict[str, array] = {}
+        self._metrics: dict[str, None] = {}      # every metric seen, in order
+        self._has_value: set[str] = set()
+        self._not_binary: set[str] = set()
         self._codes: dict[str, list[str]] = {f: [] for f in self.group_by}
         # bounded candidate lists: (-conf, -index) max-heap keeps the k lowest confidences;
         # per metric, (conf, -index) min-heap keeps the k most confident errors
@@ -84,14 +91,27 @@ class CalibrationCollector:
             c = min(max(c, 0.0), 1.0) if math.isfinite(c) else None
         if c is not None and self.kind == "auto":
             self.sources["label" if conf.label_probability is not None else "first_token"] += 1
-        self._conf.append(math.nan if c is None else float(c))
         metrics = rec.get("metrics") or {}
-        for name in metrics:
-            if name not in self._values:
-                self._values[name] = array("d", [math.nan]) * i
-        for name, col in self._values.items():
-            v = metrics.get(name)
-            col.append(math.nan if v is None else float(v))
+        for name, v in metrics.items():
+            if name not in self._metrics:
+                self._metrics[name] = None
+            if v is not None:
+                v = float(v)
+                if v == v:   # not NaN
+                    self._has_value.add(name)
+                    if v != 0.0 and v != 1.0:
+                        self._not_binary.add(name)
+        if c is not None and not self._started:
+            self._started = True
+            self._conf = array("d", [math.nan]) * i
+        if self._started:
+            self._conf.append(math.nan if c is None else float(c))
+            for name in self._metrics:
+                if name not in self._values:
+                    self._values[name] = array("d", [math.nan]) * i
+            for name, col in self._values.items():
+                v = metrics.get(name)
+                col.append(math.nan if v is None else float(v))
         for f in self.group_by:
             self._codes[f].append(group_value(rec.get("metadata"), f))
         if c is None:
@@ -135,23 +155,21 @@ class CalibrationCollector:
 
     # -- the result -----------------------------------------------------------------------
     def _binary(self, name: str) -> bool:
-        col = np.frombuffer(self._values[name], dtype=np.float64) if self.n else np.empty(0)
-        vals = col[~np.isnan(col)]
-        return bool(vals.size) and bool(np.all((vals == 0.0) | (vals == 1.0)))
+        return name in self._has_value and name not in self._not_binary
 
     def _choose_metric(self, order: Sequence[str]) -> tuple[str | None, str | None]:
         """``(metric, None)`` or ``(None, reason)``."""
         wanted = self.config.metric
         if wanted:
-            if wanted not in self._values:
+            if wanted not in self._metrics:
                 return None, (f"assay.calibration.metric '{wanted}' is not a per-example "
                               "metric of this run")
             if not self._binary(wanted):
                 return None, (f"assay.calibration.metric '{wanted}' has values other than "
                               "0 and 1")
             return wanted, None
-        names = [m for m in order if m in self._values] + \
-            [m for m in self._values if m not in order]
+        names = [m for m in order if m in self._metrics] + \
+            [m for m in self._metrics if m not in order]
         for name in names:
             if self._binary(name):
                 return name, None
@@ -184,8 +202,11 @@ class CalibrationCollector:
             return {"skipped": reason, **head}
         head["metric"] = metric
         head["metric_source"] = "recipe" if self.config.metric else "default"
-        p = np.frombuffer(self._conf, dtype=np.float64)
-        y = np.frombuffer(self._values[metric], dtype=np.float64)
+        if not self._started:   # no example has a confidence: every p is NaN
+            p = y = np.full(self.n, np.nan)
+        else:
+            p = np.frombuffer(self._conf, dtype=np.float64)
+            y = np.frombuffer(self._values[metric], dtype=np.float64)
         if not np.any(~np.isnan(p) & ~np.isnan(y)):
             what = {"label": "a label probability (needs assay.response_choices or a "
                              "response_schema enum)",
