@@ -130,7 +130,11 @@ def decode_checked(text: str | bytes, path: str = "") -> tuple[Any, tuple[str, s
     the decoder met a NaN, an Infinity or a number too large for a float. Raises what
     ``json.loads`` raises for text that is not JSON."""
     if isinstance(text, (bytes, bytearray)):
-        text = text.decode(json.detect_encoding(text), "surrogatepass")   # as json.loads
+        # as json.loads: UTF-8 unless a BOM or NUL bytes say otherwise ('{' then a non-NUL
+        # byte is UTF-8 without a BOM, the usual first two bytes of a row)
+        encoding = "utf-8" if text[:1] == b"{" and text[1:2] != b"\x00" \
+            else json.detect_encoding(text)
+        text = text.decode(encoding, "surrogatepass")
     if text.startswith("\ufeff"):
         return json.loads(text), None   # raises json.loads's own error for a BOM
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ EXAMPLES_SCHEMA = pa.schema([
     ("images", pa.int32()),
 ])
 _BATCH = 4096
+_FIELDS = tuple(f.name for f in EXAMPLES_SCHEMA)
+_ROW = operator.itemgetter(*_FIELDS)   # a record's values in the schema's order
+_METADATA = _FIELDS.index("metadata")
 
 
 def write_json(path: Path, obj: Any) -> None:
@@ -50,18 +54,21 @@ class NativeWriter:
         self.parquet_path = run_dir / "examples.parquet"
         self._jsonl = self.jsonl_path.open("w", encoding="utf-8")
         self._pq = ParquetSink(self.parquet_path, EXAMPLES_SCHEMA)
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[tuple] = []
 
     def add(self, rec: dict[str, Any], line: str | None = None) -> None:
         """``line`` is the record's JSON text when the caller already has it (no re-encoding)."""
         self._jsonl.write(line if line is not None else dumps_strict(rec) + "\n")
-        row = dict(rec)
-        meta = rec["metadata"]
+        try:
+            row = _ROW(rec)
+        except KeyError:   # a record written before a field existed: that field is null
+            row = tuple(rec.get(name) for name in _FIELDS)
+        meta = rec.get("metadata")
         if meta is not None:
             raw = rec["metadata_raw"]  # already the JSON text of the object in the usual case
-            row["metadata"] = raw if raw is not None and raw.lstrip().startswith("{") \
+            text = raw if raw is not None and raw.lstrip().startswith("{") \
                 else dumps_strict(meta, ensure_ascii=False)
-        row["metrics"] = list(rec["metrics"].items())
+            row = row[:_METADATA] + (text,) + row[_METADATA + 1:]
         self._rows.append(row)
         if len(self._rows) >= _BATCH:
             self._flush()
@@ -69,9 +76,9 @@ class NativeWriter:
     def _flush(self) -> None:
         if self._rows:
             # column by column, built from buffers (arrow_columns.py): Table.from_pylist is
-            # about five times slower, and pa.array imports pandas when it is installed
-            rows = self._rows
-            self._pq.write([[r.get(f.name) for r in rows] for f in EXAMPLES_SCHEMA])
+            # about five times slower, and pa.array imports pandas when it is installed.
+            # A record's metrics dict is its map column's value as it is
+            self._pq.write([list(column) for column in zip(*self._rows)])
             self._rows = []
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ lighteval's columns by name are unaffected.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime, timezone
@@ -67,6 +68,9 @@ def pred_logprobs_cell(logprobs: list[dict[str, Any]] | None) -> str:
     return str([positions])
 
 
+_json_str = json.encoder.encode_basestring   # a str as JSON text, non-ASCII kept (C)
+
+
 def _confidence_cell(conf: dict[str, Any] | None) -> str:
     """The repr of a record's (flat) confidence dict, a non-finite number as None; ``{}``
     when there is none."""
@@ -104,7 +108,8 @@ class NovaWriter:
         c["full_prompt"].append(prompt_repr)
         c["num_effective_few_shots"].append("0")
         c["num_asked_few_shots"].append("0")
-        c["predictions"].append(repr([text]))
+        inference = repr([text])
+        c["predictions"].append(inference)
         c["input_tokens"].append("[]")
         c["cont_tokens"].append("[]")
         c["truncated"].append("[0]")
@@ -122,10 +127,12 @@ class NovaWriter:
         if self._count >= _BATCH:
             self._flush()
         if self._inf is not None:
-            row = {"prompt": prompt_repr, "inference": repr([text]), "gold": rec["gold"]}
-            if meta is not None:
-                row["metadata"] = meta
-            self._inf.write(dumps_strict(row, ensure_ascii=False) + "\n")
+            # json.dumps({"prompt": …, "inference": …, "gold": …[, "metadata": …]},
+            # ensure_ascii=False), written string by string (every value is a str)
+            self._inf.write(f'{{"prompt": {_json_str(prompt_repr)}, "inference": '
+                            f'{_json_str(inference)}, "gold": {_json_str(rec["gold"])}'
+                            + (f', "metadata": {_json_str(meta)}}}\n' if meta is not None
+                               else "}\n"))
 
     def _flush(self) -> None:
         if self._count:
