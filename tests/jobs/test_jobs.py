@@ -198,9 +198,12 @@ def test_python_api_start_wait_result(tmp_path, capsys):
     assert "em" in capsys.readouterr().out
     assert "outputs:" in job.logs()
     assert [j.id for j in assay.jobs.list()] == [job.id]
+    # small units: a stop lets the units in flight finish, and one 30-row unit would finish
+    # the whole run whenever the stop lands after it started (start-up is ~0.3 s now)
     slow = assay.jobs.start(recipe, assay__data=str(data), assay__model="mock/echo",
                             assay__model_args={"latency": 0.5}, assay__concurrency=1,
-                            assay__output_dir=str(tmp_path / "slow"), assay__cache=False)
+                            assay__unit_size=2, assay__output_dir=str(tmp_path / "slow"),
+                            assay__cache=False)
     with pytest.raises(TimeoutError):
         slow.wait(poll=0.05, timeout=0.3)
     assert slow.stop() in ("Stopping", "Stopped")

@@ -277,7 +277,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from ..runner.run import RunOptions, evaluate
     from .gc_tuning import tune_gc
 
-    tune_gc()
+    tune_gc(args)
     recipe_path = Path(args.recipe)
     overrides = _overrides(args)
     recipe_dir: Path | None = recipe_path.parent
@@ -465,6 +465,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the process is the CLI itself (not main([...]) called from Python): it may set the
+    # garbage collector for a run (cli/gc_tuning.py)
+    args.cli_process = argv is None
     debug = args.debug or os.environ.get("ASSAY_DEBUG") == "1"
     if not args.command:
         parser.print_help()

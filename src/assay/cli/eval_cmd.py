@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from .exit_codes import OK
     from .gc_tuning import tune_gc
 
-    tune_gc()
+    tune_gc(args)
     tasks = _tasks(args.tasks)
     if args.subtask and len(tasks) > 1:
         from ..errors import ConfigError
