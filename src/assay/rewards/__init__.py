@@ -15,8 +15,8 @@ Names are imported lazily, so ``import assay.rewards`` stays cheap. See docs/rft
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..lazy_exports import lazy_exports
+
 
 _EXPORTS = {
     "REWARD": "contract", "RewardMessage": "contract", "RewardSample": "contract",
@@ -40,14 +40,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'assay.rewards' has no attribute '{name}'")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -23,8 +23,8 @@ needs them is made. Names are imported lazily, so ``import assay.scorers`` stays
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..lazy_exports import lazy_exports
+
 
 _EXPORTS = {
     # protocols and records
@@ -47,14 +47,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'assay.scorers' has no attribute '{name}'")
-    value = getattr(import_module(f"assay.scorers.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -10,8 +10,8 @@ when a URI is set.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..lazy_exports import lazy_exports
+
 
 #: every public name and its module; imported when first used, so that a run which tracks
 #: nothing pays only for :mod:`assay.tracking.target`
@@ -28,14 +28,4 @@ __all__ = ["log_run", "log_unfinished", "record", "MetricEntry", "metric_entries
            "tracking_target", "normalize_uri", "require_mlflow", "DEFAULT_EXPERIMENT"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'assay.tracking' has no attribute '{name}'")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | set(globals()))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
