@@ -14,18 +14,19 @@ __all__ = ["number_arg", "int_arg", "object_arg"]
 
 
 def number_arg(provider: str, args: dict, key: str, conv: Callable[[Any], Any], default: Any, *,
-               minimum: float | None = None) -> Any:
+               minimum: float | None = None, kind: str = "a number") -> Any:
     """``conv(args[key])``, or ``default`` when the key is absent, ``None`` or empty.
 
-    A value ``conv`` rejects, a non-finite float or one below ``minimum`` raises
-    :class:`~assay.errors.ConfigError` naming ``provider`` and the field.
+    A value ``conv`` rejects (the message says it must be ``kind``), a non-finite float or
+    one below ``minimum`` raises :class:`~assay.errors.ConfigError` naming ``provider`` and
+    the field.
     """
     if args.get(key) is None or args.get(key) == "":
         return default
     try:
         v = conv(args[key])
-    except (TypeError, ValueError):
-        raise ConfigError(f"{provider} argument {key} must be a number, got {args[key]!r}",
+    except (TypeError, ValueError, OverflowError):   # OverflowError: int(float("inf"))
+        raise ConfigError(f"{provider} argument {key} must be {kind}, got {args[key]!r}",
                           field=key) from None
     if isinstance(v, float) and not math.isfinite(v):
         raise ConfigError(f"{provider} argument {key} must be finite", field=key)
@@ -38,16 +39,7 @@ def int_arg(provider: str, args: dict, key: str, default: int | None, minimum: i
             ) -> int | None:
     """``int(args[key])``, or ``default`` when the key is absent, ``None`` or empty; not an
     integer, or below ``minimum``: :class:`~assay.errors.ConfigError` naming the field."""
-    if args.get(key) in (None, ""):
-        return default
-    try:
-        v = int(args[key])
-    except (TypeError, ValueError):
-        raise ConfigError(f"{provider} argument {key} must be an integer, got {args[key]!r}",
-                          field=key) from None
-    if v < minimum:
-        raise ConfigError(f"{provider} argument {key} must be >= {minimum}", field=key)
-    return v
+    return number_arg(provider, args, key, int, default, minimum=minimum, kind="an integer")
 
 
 def object_arg(args: dict, key: str) -> dict | None:
